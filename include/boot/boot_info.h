@@ -1,0 +1,89 @@
+/*
+ * boot/boot_info.h - what the bootloader told us, in plain C.
+ *
+ * The Multiboot2 parser (src/boot/multiboot2.c) fills one struct boot_info
+ * from GRUB's boot information; nothing else in the kernel reads the raw
+ * Multiboot2 structure. Everything here is copied, so the original
+ * information block may be reused once parsing is done.
+ */
+#ifndef KILN_BOOT_BOOT_INFO_H
+#define KILN_BOOT_BOOT_INFO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Memory-map entry types, numbered as in the Multiboot2 specification (3.6.8). */
+enum mem_type {
+    MEM_USABLE = 1,           /* RAM the OS may use */
+    MEM_RESERVED = 2,         /* firmware, MMIO, or anything unknown */
+    MEM_ACPI_RECLAIMABLE = 3, /* ACPI tables; usable once they are read */
+    MEM_ACPI_NVS = 4,         /* must be preserved across sleep */
+    MEM_BAD = 5,              /* defective RAM */
+};
+
+struct mem_region {
+    uint64_t base;
+    uint64_t length;
+    uint32_t type; /* enum mem_type; other values are kept as found */
+};
+
+#define BOOT_MAX_REGIONS 256
+#define BOOT_MAX_MODULES 16
+#define BOOT_MAX_TAGS 64
+#define BOOT_CMDLINE_MAX 256
+#define BOOT_NAME_MAX 64
+#define BOOT_MODULE_CMDLINE_MAX 64
+#define BOOT_ELF_SHDRS_MAX 4096 /* bytes of copied ELF section headers */
+
+struct boot_module {
+    uint64_t start; /* physical, first byte */
+    uint64_t end;   /* physical, one past the last byte */
+    char cmdline[BOOT_MODULE_CMDLINE_MAX];
+};
+
+/* One tag as found in the information block, for the boot report. */
+struct boot_tag_seen {
+    uint32_t type;
+    uint32_t size;
+    uint32_t offset; /* from the start of the information block */
+};
+
+struct boot_framebuffer {
+    bool present;
+    uint64_t addr; /* physical */
+    uint32_t pitch, width, height;
+    uint8_t bpp, type;
+};
+
+struct boot_elf_sections {
+    bool present;
+    uint32_t num, entsize, shndx;
+    uint32_t copied_bytes; /* how many bytes of headers are in shdrs */
+    uint8_t shdrs[BOOT_ELF_SHDRS_MAX];
+};
+
+struct boot_info {
+    uint64_t mbi_phys; /* where the information block was (physical) */
+    uint32_t mbi_size; /* its total_size */
+
+    char cmdline[BOOT_CMDLINE_MAX];
+    char bootloader[BOOT_NAME_MAX];
+
+    struct mem_region regions[BOOT_MAX_REGIONS];
+    size_t region_count;
+
+    struct boot_module modules[BOOT_MAX_MODULES];
+    size_t module_count;
+
+    struct boot_framebuffer framebuffer;
+    struct boot_elf_sections elf;
+
+    uint8_t rsdp_version; /* 0: none given, 1: ACPI 1.0 RSDP, 2: ACPI 2.0+ XSDP */
+    uint8_t rsdp[36];     /* the RSDP bytes as given (20 for v1, 36 for v2) */
+
+    struct boot_tag_seen tags[BOOT_MAX_TAGS];
+    size_t tag_count;
+};
+
+#endif

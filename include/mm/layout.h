@@ -1,0 +1,30 @@
+/*
+ * mm/layout.h - the constants of the kernel's memory layout.
+ *
+ * One definition of each number, shared by the kernel, the host unit tests and
+ * (later) user programs. See docs/memory-layout.md for the picture.
+ */
+#ifndef KILN_MM_LAYOUT_H
+#define KILN_MM_LAYOUT_H
+
+#define PAGE_SHIFT 12
+#define PAGE_SIZE (1ULL << PAGE_SHIFT) /* a 4 KiB page (virtual) or frame (physical) */
+#define LARGE_PAGE_SIZE (1ULL << 21)   /* a 2 MiB page, mapped by a page-directory entry */
+#define HUGE_PAGE_SIZE (1ULL << 30)    /* a 1 GiB page, mapped by a PDPT entry */
+
+/* The kernel image is linked here and loaded at physical KERNEL_LOAD_PHYS (1 MiB). */
+#define KERNEL_VMA 0xFFFFFFFF80000000ULL
+#define KERNEL_LOAD_PHYS 0x100000ULL
+
+/* Every physical address p is also visible at DIRECT_MAP_BASE + p. */
+#define DIRECT_MAP_BASE 0xFFFF800000000000ULL
+/* How much physical memory the bootstrap page tables put in the direct map. */
+#define BOOT_DIRECT_MAP_SIZE (64ULL << 30)
+
+/* Memory below this physical address is never handed out (BIOS data, VGA, ROMs). */
+#define LOW_MEMORY_END 0x100000ULL
+
+#define PAGE_ALIGN_DOWN(x) ((x) & ~(PAGE_SIZE - 1))
+#define PAGE_ALIGN_UP(x) (((x) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1))
+
+#endif
