@@ -1,0 +1,126 @@
+/*
+ * arch/x86_64/cpu.h - the small hardware instructions the kernel needs.
+ *
+ * Port I/O, control registers, model-specific registers, CPUID and the time
+ * stamp counter, each wrapped in a tiny inline function so the rest of the
+ * kernel (and every pure-C core) stays free of inline assembly.
+ * Intel SDM volume 2 describes each instruction.
+ */
+#ifndef KILN_ARCH_X86_64_CPU_H
+#define KILN_ARCH_X86_64_CPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+static inline void outb(uint16_t port, uint8_t value)
+{
+    __asm__ volatile("outb %0, %1" : : "a"(value), "Nd"(port));
+}
+
+static inline void outw(uint16_t port, uint16_t value)
+{
+    __asm__ volatile("outw %0, %1" : : "a"(value), "Nd"(port));
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+    uint8_t value;
+    __asm__ volatile("inb %1, %0" : "=a"(value) : "Nd"(port));
+    return value;
+}
+
+static inline uint64_t read_cr0(void)
+{
+    uint64_t v;
+    __asm__ volatile("mov %%cr0, %0" : "=r"(v));
+    return v;
+}
+
+/* CR2 holds the linear address that caused the last page fault. */
+static inline uint64_t read_cr2(void)
+{
+    uint64_t v;
+    __asm__ volatile("mov %%cr2, %0" : "=r"(v));
+    return v;
+}
+
+/* CR3 holds the physical address of the top-level page table (PML4). */
+static inline uint64_t read_cr3(void)
+{
+    uint64_t v;
+    __asm__ volatile("mov %%cr3, %0" : "=r"(v));
+    return v;
+}
+
+static inline uint64_t read_cr4(void)
+{
+    uint64_t v;
+    __asm__ volatile("mov %%cr4, %0" : "=r"(v));
+    return v;
+}
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t value)
+{
+    __asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)value), "d"((uint32_t)(value >> 32)));
+}
+
+struct cpuid_regs {
+    uint32_t eax, ebx, ecx, edx;
+};
+
+static inline struct cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf)
+{
+    struct cpuid_regs r;
+    __asm__ volatile("cpuid"
+                     : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
+                     : "a"(leaf), "c"(subleaf));
+    return r;
+}
+
+/* Cycles since reset; under QEMU -icount it counts instructions. */
+static inline uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+__attribute__((noreturn)) static inline void cpu_halt_forever(void)
+{
+    for (;;)
+        __asm__ volatile("cli; hlt");
+}
+
+static inline uint64_t read_rflags(void)
+{
+    uint64_t v;
+    __asm__ volatile("pushfq; popq %0" : "=r"(v));
+    return v;
+}
+
+#define MSR_EFER 0xC0000080u
+#define EFER_LME (1ull << 8)
+#define EFER_LMA (1ull << 10)
+#define EFER_NXE (1ull << 11)
+#define CR0_PG (1ull << 31)
+#define CR0_WP (1ull << 16)
+#define CR4_PAE (1ull << 5)
+
+/* What CPUID says about the features the memory layers care about. */
+struct cpu_features {
+    bool nx;         /* no-execute bit in page-table entries */
+    bool pdpe1gb;    /* 1 GiB pages */
+    bool long_mode;
+    char vendor[13];
+};
+
+void cpu_detect(struct cpu_features *out);
+
+#endif

@@ -1,0 +1,23 @@
+/*
+ * arch/x86_64/gdt.h - segments and the task-state segment.
+ */
+#ifndef KILN_ARCH_X86_64_GDT_H
+#define KILN_ARCH_X86_64_GDT_H
+
+/*
+ * Selector values. SYSRET (used by the userspace layer) loads SS from
+ * STAR[63:48] + 8 and CS from STAR[63:48] + 16, so user data must come right
+ * before user code.
+ */
+#define GDT_KERNEL_CODE 0x08
+#define GDT_KERNEL_DATA 0x10
+#define GDT_USER_DATA 0x18
+#define GDT_USER_CODE 0x20
+#define GDT_TSS 0x28
+
+/* Interrupt stack table slot used by the double-fault handler. */
+#define IST_DOUBLE_FAULT 1
+
+void gdt_init(void);
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * arch/x86_64/trap.h - exceptions: the saved state and who handles them.
+ */
+#ifndef KILN_ARCH_X86_64_TRAP_H
+#define KILN_ARCH_X86_64_TRAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The stack as asm/isr.asm leaves it: registers it pushed, then the CPU's frame. */
+struct trap_frame {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+    uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t vector, error_code;
+    uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
+};
+
+enum {
+    VEC_DIVIDE = 0,
+    VEC_DEBUG = 1,
+    VEC_NMI = 2,
+    VEC_BREAKPOINT = 3,
+    VEC_OVERFLOW = 4,
+    VEC_BOUND = 5,
+    VEC_INVALID_OPCODE = 6,
+    VEC_NO_FPU = 7,
+    VEC_DOUBLE_FAULT = 8,
+    VEC_INVALID_TSS = 10,
+    VEC_SEGMENT_NOT_PRESENT = 11,
+    VEC_STACK_FAULT = 12,
+    VEC_GENERAL_PROTECTION = 13,
+    VEC_PAGE_FAULT = 14,
+    VEC_EXCEPTIONS = 32,
+};
+
+/* A handler returns true when it dealt with the exception (execution resumes
+ * at frame->rip, which it may change), false to let the kernel panic. */
+typedef bool (*trap_handler_fn)(struct trap_frame *frame);
+
+void idt_init(void);
+void trap_set_handler(unsigned vector, trap_handler_fn fn);
+const char *trap_name(unsigned vector);
+const char *trap_mnemonic(unsigned vector);
+void trap_dispatch(struct trap_frame *frame);
+void trap_print_frame(const struct trap_frame *frame);
+
+/* Writes e.g. "kernel write, page not present" for a page-fault error code. */
+int trap_describe_page_fault(uint64_t error_code, char *buf, size_t size);
+
+/* What trap_catch() saw. */
+struct trap_record {
+    unsigned vector;
+    uint64_t error_code;
+    uint64_t rip;
+    uint64_t cr2; /* only for page faults */
+};
+
+/*
+ * Run fn(arg). If it raises an exception that no handler takes, do not panic:
+ * abandon fn, fill *out and return true. Returns false when fn returned
+ * normally. The tests use it to check that the hardware really faults.
+ */
+bool trap_catch(void (*fn)(void *), void *arg, struct trap_record *out);
+
+#endif

@@ -1,0 +1,16 @@
+/*
+ * kernel/boot_report.h - what the kernel prints about the machine as it boots.
+ */
+#ifndef KILN_KERNEL_BOOT_REPORT_H
+#define KILN_KERNEL_BOOT_REPORT_H
+
+#include "arch/x86_64/cpu.h"
+#include "boot/boot_info.h"
+
+extern struct boot_info boot_info;
+extern struct cpu_features cpu_features;
+
+void boot_report_header(const struct boot_info *info, const struct cpu_features *cpu);
+void boot_report_memory(const struct boot_info *info);
+
+#endif

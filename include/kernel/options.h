@@ -1,0 +1,24 @@
+/*
+ * kernel/options.h - the kernel command line, understood.
+ *
+ * Every option is listed in docs/command-line.md and in the table in
+ * src/kernel/options.c; anything else on the command line is reported as a
+ * warning at boot, never ignored silently.
+ */
+#ifndef KILN_KERNEL_OPTIONS_H
+#define KILN_KERNEL_OPTIONS_H
+
+#include <stdbool.h>
+
+struct kernel_options {
+    char ktest[128]; /* suites to run ("all", "pmm,boot"); empty: no tests */
+    bool poweroff;   /* power off after booting instead of idling */
+};
+
+extern struct kernel_options kernel_options;
+
+/* Parses `cmdline` into kernel_options, printing a warning for each unknown
+ * option or malformed value. Returns how many problems it reported. */
+int options_parse(const char *cmdline);
+
+#endif

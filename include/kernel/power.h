@@ -1,0 +1,13 @@
+/*
+ * kernel/power.h - leave the emulator (or the machine).
+ */
+#ifndef KILN_KERNEL_POWER_H
+#define KILN_KERNEL_POWER_H
+
+#include <stdbool.h>
+
+/* Ends the run: in QEMU the exit status says pass or fail (isa-debug-exit). */
+__attribute__((noreturn)) void power_off(bool success);
+__attribute__((noreturn)) void reboot(void);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * kernel/boot_report.c - print what GRUB told us and what the CPU offers.
+ *
+ * The lines have fixed prefixes ("boot:", "mmap:", "tag:") so that scripts
+ * and lab graders can find them; docs/testing.md lists the ones they rely on.
+ */
+#include "kernel/boot_report.h"
+
+#include "boot/multiboot2.h"
+#include "dev/console.h"
+
+void boot_report_header(const struct boot_info *info, const struct cpu_features *cpu)
+{
+    kprintf("boot: bootloader: %s\n", info->bootloader[0] ? info->bootloader : "(not given)");
+    kprintf("boot: command line: \"%s\"\n", info->cmdline);
+    kprintf("boot: cpu: %s, nx %s, 1 GiB pages %s\n", cpu->vendor, cpu->nx ? "yes" : "no",
+            cpu->pdpe1gb ? "yes" : "no");
+    kprintf("boot: Multiboot2 information at %#llx, %u bytes, %zu tags\n",
+            (unsigned long long)info->mbi_phys, info->mbi_size, info->tag_count);
+    for (size_t i = 0; i < info->tag_count; i++)
+        kprintf("tag: type %2u %-18s size %4u at offset %u\n", info->tags[i].type,
+                mb2_tag_name(info->tags[i].type), info->tags[i].size, info->tags[i].offset);
+    for (size_t i = 0; i < info->module_count; i++)
+        kprintf("boot: module %zu: %#llx-%#llx \"%s\"\n", i,
+                (unsigned long long)info->modules[i].start,
+                (unsigned long long)info->modules[i].end, info->modules[i].cmdline);
+}
+
+void boot_report_memory(const struct boot_info *info)
+{
+    kprintf("mmap: %zu regions from the bootloader:\n", info->region_count);
+    for (size_t i = 0; i < info->region_count; i++) {
+        const struct mem_region *r = &info->regions[i];
+        kprintf("mmap:   0x%016llx-0x%016llx %10llu KiB  %s\n", (unsigned long long)r->base,
+                (unsigned long long)(r->base + r->length), (unsigned long long)(r->length >> 10),
+                mem_type_name(r->type));
+    }
+}

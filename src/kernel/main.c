@@ -1,0 +1,76 @@
+/*
+ * kernel/main.c - kmain, where the kernel's C code begins.
+ *
+ * asm/boot.asm arrives here in 64-bit mode on the higher-half stack, with the
+ * bootstrap page tables active. kmain brings the layers up in the order the
+ * data flows: console and exception handling first (so anything after can
+ * report a problem), then the boot information from GRUB, then the memory
+ * layers. It prints a boot report on the way, and ends by running the
+ * in-kernel tests, powering off, or idling, as the command line asks.
+ */
+#include <stdint.h>
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/trap.h"
+#include "boot/boot_info.h"
+#include "boot/multiboot2.h"
+#include "dev/console.h"
+#include "kernel/boot_report.h"
+#include "kernel/options.h"
+#include "kernel/panic.h"
+#include "kernel/power.h"
+#include "ktest/ktest.h"
+#include "mm/layout.h"
+
+#define KILN_VERSION "0.1"
+
+struct boot_info boot_info;
+struct cpu_features cpu_features;
+
+static void parse_boot_information(uint32_t mbi_phys)
+{
+    const uint8_t *mbi = (const uint8_t *)(uintptr_t)(DIRECT_MAP_BASE + mbi_phys);
+    uint32_t total_size = *(const uint32_t *)mbi;
+    struct mb2_error err;
+    int status = mb2_parse(mbi, total_size, &boot_info, &err);
+    if (status != 0)
+        panic("mb2_parse: malformed Multiboot2 information at %#x: %s (%s) in tag %u (%s) at "
+              "offset %u",
+              mbi_phys, err.what, mb2_status_name(status), err.tag_type,
+              mb2_tag_name(err.tag_type), err.offset);
+    boot_info.mbi_phys = mbi_phys;
+}
+
+void kmain(uint32_t magic, uint32_t mbi_phys)
+{
+    uint64_t t_start = rdtsc();
+    console_init();
+    kprintf("\nkiln %s - a teaching kernel for memory management (x86_64, Multiboot2)\n",
+            KILN_VERSION);
+    gdt_init();
+    idt_init();
+    cpu_detect(&cpu_features);
+
+    if (magic != MB2_BOOTLOADER_MAGIC)
+        panic("kmain: bad Multiboot2 magic %#x (expected %#x)", magic, MB2_BOOTLOADER_MAGIC);
+
+    uint64_t t_parse = rdtsc();
+    parse_boot_information(mbi_phys);
+    uint64_t t_parsed = rdtsc();
+
+    boot_report_header(&boot_info, &cpu_features);
+    options_parse(boot_info.cmdline);
+    boot_report_memory(&boot_info);
+    kprintf("boot: cycles: early setup %llu, Multiboot2 parse %llu\n",
+            (unsigned long long)(t_parse - t_start), (unsigned long long)(t_parsed - t_parse));
+
+    if (kernel_options.ktest[0])
+        power_off(ktest_run(kernel_options.ktest));
+    if (kernel_options.poweroff)
+        power_off(true);
+
+    kprintf("kiln: boot complete; nothing more to do, so the CPU halts now.\n"
+            "      (QEMU: press Ctrl-A then X to quit)\n");
+    cpu_halt_forever();
+}

@@ -1,0 +1,84 @@
+/*
+ * kernel/options.c - the table of kernel command-line options.
+ *
+ * GRUB passes whatever follows the kernel's path on the `multiboot2` line of
+ * grub.cfg (ci/boot --cmdline changes it). To add an option: add a row here,
+ * a field in struct kernel_options, and a line in docs/command-line.md.
+ */
+#include "kernel/options.h"
+
+#include <stddef.h>
+
+#include "dev/console.h"
+#include "lib/string.h"
+#include "lib/cmdline.h"
+#include "lib/format.h"
+
+struct kernel_options kernel_options;
+
+enum value_kind { FLAG, TEXT };
+
+struct option {
+    const char *name;
+    enum value_kind kind;
+    const char *help;
+};
+
+static const struct option options[] = {
+    {"ktest", TEXT, "run in-kernel test suites (all, or SUITE[,SUITE]) and power off"},
+    {"poweroff", FLAG, "power off after the boot report instead of idling"},
+};
+
+#define OPTION_COUNT (sizeof(options) / sizeof(options[0]))
+#define MAX_ARGS 32
+
+static void apply(const struct option *opt, const struct cmdline_arg *arg)
+{
+    if (!strcmp(opt->name, "ktest"))
+        ksnprintf(kernel_options.ktest, sizeof(kernel_options.ktest), "%s", arg->value);
+    else if (!strcmp(opt->name, "poweroff"))
+        kernel_options.poweroff = true;
+}
+
+static const struct option *find(const char *name)
+{
+    for (size_t i = 0; i < OPTION_COUNT; i++)
+        if (!strcmp(options[i].name, name))
+            return &options[i];
+    return NULL;
+}
+
+int options_parse(const char *cmdline)
+{
+    static struct cmdline_arg args[MAX_ARGS];
+    unsigned problems = 0;
+    size_t n = cmdline_split(cmdline, args, MAX_ARGS, &problems);
+    int warnings = 0;
+
+    if (problems) {
+        kprintf("kiln: warning: command line is malformed (too long, too many words or an "
+                "unterminated quote); the excess was dropped\n");
+        warnings++;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct option *opt = find(args[i].key);
+        if (!opt) {
+            kprintf("kiln: warning: unknown command-line option '%s' (ignored; "
+                    "see docs/command-line.md)\n",
+                    args[i].key);
+            warnings++;
+        } else if (opt->kind == TEXT && !args[i].has_value) {
+            kprintf("kiln: warning: option '%s' needs a value: %s=... (%s)\n", opt->name,
+                    opt->name, opt->help);
+            warnings++;
+        } else if (opt->kind == FLAG && args[i].has_value) {
+            kprintf("kiln: warning: option '%s' takes no value (ignored '%s')\n", opt->name,
+                    args[i].value);
+            warnings++;
+            apply(opt, &args[i]);
+        } else {
+            apply(opt, &args[i]);
+        }
+    }
+    return warnings;
+}

@@ -1,0 +1,158 @@
+/*
+ * ktest/ktest.c - the in-kernel test runner.
+ *
+ * Output is TAP (the Test Anything Protocol), one line per test:
+ *
+ *     1..12
+ *     ok 1 - format: %d prints negative numbers
+ *     # src/ktest/test_traps.c:40: vector: expected 6 (0x6), got 13 (0xd)
+ *     not ok 2 - traps: ud2 raises #UD and execution resumes
+ *     # ktest: 12 tests, 11 passed, 1 failed
+ *
+ * Each test runs under a saved context (ksetjmp): a failed assertion or a
+ * panic jumps back here, the test is reported as "not ok", and the next one
+ * runs. The runner never hangs on a failing test; a test that hangs is caught
+ * by the per-boot timeout of ci/boot.
+ */
+#include "ktest/ktest.h"
+
+#include <stdarg.h>
+
+#include "dev/console.h"
+#include "kernel/panic.h"
+#include "lib/cmdline.h"
+#include "lib/kjmp.h"
+
+extern const struct ktest_case __ktest_cases_start[], __ktest_cases_end[];
+
+static struct kjmp_buf test_exit;
+static bool in_test;
+
+bool ktest_streq(const char *a, const char *b)
+{
+    if (!a || !b)
+        return a == b;
+    while (*a && *a == *b)
+        a++, b++;
+    return *a == *b;
+}
+
+void ktest_diag(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    console_write("# ");
+    kvprintf(fmt, ap);
+    console_write("\n");
+    va_end(ap);
+}
+
+void ktest_fail(const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    kprintf("# %s:%d: ", file, line);
+    kvprintf(fmt, ap);
+    console_write("\n");
+    va_end(ap);
+    if (!in_test)
+        panic("ktest_fail called outside a test (%s:%d)", file, line);
+    klongjmp(&test_exit, 1);
+}
+
+static void fail_on_panic(const char *message)
+{
+    kprintf("# panic: %s\n", message);
+    klongjmp(&test_exit, 1);
+}
+
+static size_t case_count(void)
+{
+    return (size_t)(__ktest_cases_end - __ktest_cases_start);
+}
+
+static bool suite_exists(const char *name)
+{
+    for (const struct ktest_case *c = __ktest_cases_start; c < __ktest_cases_end; c++)
+        if (ktest_streq(c->suite, name))
+            return true;
+    return false;
+}
+
+static bool selected(const struct ktest_case *c, const char *selection)
+{
+    return ktest_streq(selection, "all") || cmdline_list_contains(selection, c->suite);
+}
+
+static void list_suites(void)
+{
+    const char *last = 0;
+    for (const struct ktest_case *c = __ktest_cases_start; c < __ktest_cases_end; c++) {
+        if (last && ktest_streq(last, c->suite))
+            continue;
+        kprintf(" %s", c->suite);
+        last = c->suite;
+    }
+}
+
+/* Every named suite must exist: a typo must not silently run nothing. */
+static bool selection_valid(const char *selection)
+{
+    if (ktest_streq(selection, "all"))
+        return true;
+    const char *cursor = selection;
+    char word[64];
+    bool ok = true;
+    size_t words = 0;
+    while (cmdline_list_next(&cursor, word, sizeof(word))) {
+        words++;
+        if (!suite_exists(word)) {
+            kprintf("Bail out! unknown ktest suite '%s' (known:", word);
+            list_suites();
+            kprintf(")\n");
+            ok = false;
+        }
+    }
+    if (words == 0) {
+        kprintf("Bail out! ktest= names no suite (use ktest=all or ktest=SUITE[,SUITE])\n");
+        ok = false;
+    }
+    return ok;
+}
+
+static bool run_one(const struct ktest_case *c)
+{
+    in_test = true;
+    panic_set_hook(fail_on_panic);
+    bool passed = false;
+    if (ksetjmp(&test_exit) == 0) {
+        c->fn();
+        passed = true;
+    }
+    panic_set_hook(0);
+    in_test = false;
+    return passed;
+}
+
+bool ktest_run(const char *selection)
+{
+    if (!selection_valid(selection))
+        return false;
+    size_t planned = 0;
+    for (const struct ktest_case *c = __ktest_cases_start; c < __ktest_cases_end; c++)
+        planned += selected(c, selection);
+
+    kprintf("TAP version 13\n1..%zu\n", planned);
+    size_t number = 0, failed = 0;
+    for (const struct ktest_case *c = __ktest_cases_start; c < __ktest_cases_end; c++) {
+        if (!selected(c, selection))
+            continue;
+        bool passed = run_one(c);
+        failed += !passed;
+        kprintf("%s %zu - %s: %s\n", passed ? "ok" : "not ok", ++number, c->suite,
+                c->description);
+    }
+    kprintf("# ktest: %zu tests, %zu passed, %zu failed (%zu compiled in)\n", number,
+            number - failed, failed, case_count());
+    return failed == 0;
+}
