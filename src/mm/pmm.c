@@ -1,0 +1,453 @@
+/*
+ * mm/pmm.c - the physical memory manager: a free list of runs of page frames.
+ *
+ * Free memory is described by the free memory itself. Each run of consecutive
+ * free frames begins with a struct pmm_run header (page count, next run), and
+ * the runs form a singly linked list. Nothing else is stored per frame, so the
+ * PMM costs no memory, and building the list at start-up writes one header
+ * per run: a 16 GiB machine starts as fast as a 128 MiB one.
+ *
+ *   allocating a frame   takes the last frame of the first run   O(1)
+ *   freeing a frame      pushes a new one-frame run at the front O(1)
+ *
+ * Taking the *last* frame means the header at the front of the run stays where
+ * it is; only its page count shrinks. Freed frames are not merged back into
+ * their neighbours (that is the buddy allocator's job), so the list grows as
+ * frames come back.
+ *
+ * Everything here is plain C: the host unit tests (tests/test_pmm.c) compile
+ * this same file with a buffer standing in for RAM.
+ */
+#include "mm/pmm.h"
+
+#include "kernel/panic.h"
+#include "mm/layout.h"
+
+/* ---- Small helpers ------------------------------------------------------ */
+
+static paddr_t min_addr(paddr_t a, paddr_t b)
+{
+    return a < b ? a : b;
+}
+
+/* One past the last byte of a map entry; an entry running off the top of the
+ * address space is cut at the top (real RAM never gets near it). */
+static paddr_t entry_end(const struct mem_region *e)
+{
+    if (e->length > UINT64_MAX - e->base)
+        return UINT64_MAX;
+    return e->base + e->length;
+}
+
+/* Grow a range outward to whole pages: a frame partly reserved is reserved. */
+static struct pmm_range page_expand(struct pmm_range r)
+{
+    if (r.end <= r.base)
+        return (struct pmm_range){0, 0}; /* empty (or backwards): reserves nothing */
+    struct pmm_range out = {PAGE_ALIGN_DOWN(r.base), PAGE_ALIGN_DOWN(r.end)};
+    if (out.end < r.end && out.end <= UINT64_MAX - PAGE_SIZE)
+        out.end += PAGE_SIZE;
+    return out;
+}
+
+static bool range_contains(const struct pmm_range *r, paddr_t p)
+{
+    return r->base <= p && p < r->end;
+}
+
+/* Which range of list[0..n) holds p? NULL when none does. */
+static const struct pmm_range *find_range(const struct pmm_range *list, size_t n, paddr_t p)
+{
+    for (size_t i = 0; i < n; i++)
+        if (range_contains(&list[i], p))
+            return &list[i];
+    return NULL;
+}
+
+/* Do the pages frames starting at base lie inside one range of list[0..n)? */
+static bool pages_inside(const struct pmm_range *list, size_t n, paddr_t base, uint64_t pages)
+{
+    const struct pmm_range *r = find_range(list, n, base);
+    return r != NULL && pages <= (r->end - base) / PAGE_SIZE;
+}
+
+static int append_range(struct pmm_range *list, size_t *n, paddr_t base, paddr_t end)
+{
+    if (*n == PMM_MAX_RANGES)
+        return PMM_ERR_TOO_MANY_RANGES;
+    list[*n] = (struct pmm_range){base, end};
+    (*n)++;
+    return 0;
+}
+
+/* ---- The free list ------------------------------------------------------ */
+
+static paddr_t run_base(const struct pmm *pmm, const struct pmm_run *run)
+{
+    return phys_window_addr(&pmm->window, run);
+}
+
+/* Put [base, base + pages frames) at the front of the list, as one run. */
+static void push_run(struct pmm *pmm, paddr_t base, uint64_t pages)
+{
+    struct pmm_run *run = phys_window_ptr(&pmm->window, base);
+    run->pages = pages;
+    run->next = pmm->free_list;
+    pmm->free_list = run;
+    pmm->stats.free_runs++;
+    pmm->stats.free_bytes += pages * PAGE_SIZE;
+}
+
+/*
+ * A run header is only ever written by this file, so one that is misaligned,
+ * empty or reaches outside the memory handed out at start-up means something
+ * else scribbled over free memory. Stop before handing that memory out.
+ */
+static void check_run(const struct pmm *pmm, const struct pmm_run *run, const char *who,
+                      void *caller)
+{
+    paddr_t base = run_base(pmm, run);
+    if (base % PAGE_SIZE != 0 || run->pages == 0 ||
+        !pages_inside(pmm->avail, pmm->avail_count, base, run->pages))
+        panic("%s: free list corrupt: run at %#llx claims %llu pages (caller %p)", who,
+              (unsigned long long)base, (unsigned long long)run->pages, caller);
+}
+
+/* Take the last count frames of the run *link points to; unlink it once empty. */
+static paddr_t take_from_run(struct pmm *pmm, struct pmm_run **link, uint64_t count)
+{
+    struct pmm_run *run = *link;
+    run->pages -= count;
+    paddr_t frame = run_base(pmm, run) + run->pages * PAGE_SIZE;
+    if (run->pages == 0) {
+        *link = run->next;
+        pmm->stats.free_runs--;
+    }
+    pmm->stats.free_bytes -= count * PAGE_SIZE;
+    return frame;
+}
+
+static void zero_frames(struct pmm *pmm, paddr_t base, uint64_t count)
+{
+    uint64_t *word = phys_window_ptr(&pmm->window, base);
+    uint64_t words = count * PAGE_SIZE / sizeof(*word);
+    for (uint64_t i = 0; i < words; i++)
+        word[i] = 0;
+}
+
+/* ---- Start-up: from the memory map to the free list --------------------- */
+
+/*
+ * Resolving the map walks the address line from 0 upwards, stopping at every
+ * entry edge (a start or an end). Between two neighbouring edges every byte is
+ * covered by the same entries, so one look at one byte decides the whole piece.
+ * Each step scans the map, so the walk costs O(count^2) for a map of count
+ * entries: a few hundred at most, and no sorting or scratch memory needed.
+ */
+
+/* The smallest entry edge strictly above pos; false when there is none. */
+static bool next_edge(const struct mem_region *map, size_t count, paddr_t pos, paddr_t *edge)
+{
+    bool found = false;
+    paddr_t best = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (map[i].length == 0)
+            continue;
+        paddr_t edges[2] = {map[i].base, entry_end(&map[i])};
+        for (int k = 0; k < 2; k++) {
+            if (edges[k] > pos && (!found || edges[k] < best)) {
+                best = edges[k];
+                found = true;
+            }
+        }
+    }
+    *edge = best;
+    return found;
+}
+
+enum piece_kind { PIECE_HOLE, PIECE_USABLE, PIECE_RESTRICTED };
+
+/* What covers p? Any entry that is not MEM_USABLE wins over usable ones. */
+static enum piece_kind classify(const struct mem_region *map, size_t count, paddr_t p)
+{
+    bool covered = false;
+    for (size_t i = 0; i < count; i++) {
+        if (map[i].length == 0 || p < map[i].base || p >= entry_end(&map[i]))
+            continue;
+        if (map[i].type != MEM_USABLE)
+            return PIECE_RESTRICTED;
+        covered = true;
+    }
+    return covered ? PIECE_USABLE : PIECE_HOLE;
+}
+
+/* Record one maximal usable stretch, shrunk inward to whole pages. */
+static int add_ram(struct pmm *pmm, paddr_t base, paddr_t end)
+{
+    paddr_t first = PAGE_ALIGN_DOWN(base);
+    if (first < base) {
+        if (first > UINT64_MAX - PAGE_SIZE)
+            return 0; /* the stretch starts inside the very last page */
+        first += PAGE_SIZE;
+    }
+    end = PAGE_ALIGN_DOWN(end);
+    if (first >= end)
+        return 0;
+    pmm->stats.usable_bytes += end - first;
+    return append_range(pmm->ram, &pmm->ram_count, first, end);
+}
+
+/* Fill pmm->ram with the usable RAM and count total_bytes. */
+static int resolve_map(struct pmm *pmm, const struct mem_region *map, size_t count)
+{
+    paddr_t pos = 0, next = 0;
+    paddr_t usable_start = 0;
+    bool in_usable = false;
+
+    while (next_edge(map, count, pos, &next)) {
+        enum piece_kind kind = classify(map, count, pos);
+        if (kind != PIECE_HOLE)
+            pmm->stats.total_bytes += next - pos;
+        if (kind == PIECE_USABLE && !in_usable) {
+            usable_start = pos;
+            in_usable = true;
+        } else if (kind != PIECE_USABLE && in_usable) {
+            int err = add_ram(pmm, usable_start, pos);
+            if (err)
+                return err;
+            in_usable = false;
+        }
+        pos = next;
+    }
+    return in_usable ? add_ram(pmm, usable_start, pos) : 0;
+}
+
+/* Is the frame at p withheld (first MiB or a reserved range)? If so, *until
+ * is where that withheld stretch ends. */
+static bool withheld_at(const struct pmm_range *reserved, size_t n, paddr_t p, paddr_t *until)
+{
+    if (p < LOW_MEMORY_END) {
+        *until = LOW_MEMORY_END;
+        return true;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct pmm_range r = page_expand(reserved[i]);
+        if (range_contains(&r, p)) {
+            *until = r.end;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Where does the next withheld stretch above p begin (at most end)? */
+static paddr_t next_withheld(const struct pmm_range *reserved, size_t n, paddr_t p, paddr_t end)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct pmm_range r = page_expand(reserved[i]);
+        if (r.base > p && r.base < r.end)
+            end = min_addr(end, r.base);
+    }
+    return end;
+}
+
+/* Split one usable RAM range into what is free (pmm->avail) and what is not. */
+static int carve_ram(struct pmm *pmm, struct pmm_range ram, const struct pmm_range *reserved,
+                     size_t nreserved)
+{
+    if (ram.end > pmm->limit) {
+        paddr_t cut = ram.base > pmm->limit ? ram.base : pmm->limit;
+        pmm->stats.unreachable_bytes += ram.end - cut;
+        ram.end = cut;
+    }
+
+    paddr_t pos = ram.base, until;
+    while (pos < ram.end) {
+        if (withheld_at(reserved, nreserved, pos, &until)) {
+            until = min_addr(until, ram.end);
+            pmm->stats.reserved_bytes += until - pos;
+            pos = until;
+            continue;
+        }
+        until = next_withheld(reserved, nreserved, pos, ram.end);
+        int err = append_range(pmm->avail, &pmm->avail_count, pos, until);
+        if (err)
+            return err;
+        pos = until;
+    }
+    return 0;
+}
+
+int pmm_init(struct pmm *pmm, struct phys_window window, const struct mem_region *map, size_t count,
+             const struct pmm_range *reserved, size_t nreserved, paddr_t limit)
+{
+    if (pmm == NULL || (map == NULL && count > 0) || (reserved == NULL && nreserved > 0))
+        return PMM_ERR_BAD_ARGUMENT;
+
+    pmm->window = window;
+    pmm->free_list = NULL;
+    pmm->stats = (struct pmm_stats){0};
+    pmm->limit = PAGE_ALIGN_DOWN(limit);
+    pmm->ram_count = 0;
+    pmm->avail_count = 0;
+
+    int err = resolve_map(pmm, map, count);
+    for (size_t i = 0; err == 0 && i < pmm->ram_count; i++)
+        err = carve_ram(pmm, pmm->ram[i], reserved, nreserved);
+    if (err) {
+        pmm->avail_count = 0; /* hand out nothing from a half-built PMM */
+        return err;
+    }
+
+    /* Push from the top down so the list starts at the lowest address. */
+    for (size_t i = pmm->avail_count; i > 0; i--) {
+        const struct pmm_range *r = &pmm->avail[i - 1];
+        push_run(pmm, r->base, (r->end - r->base) / PAGE_SIZE);
+    }
+    return 0;
+}
+
+const char *pmm_strerror(int err)
+{
+    switch (err) {
+    case 0:
+        return "success";
+    case PMM_ERR_TOO_MANY_RANGES:
+        return "memory map splits RAM into too many ranges";
+    case PMM_ERR_BAD_ARGUMENT:
+        return "bad argument";
+    default:
+        return "unknown error";
+    }
+}
+
+/* ---- Allocating --------------------------------------------------------- */
+
+/* Both single-frame entry points share this; each passes its own caller. */
+static paddr_t alloc_one(struct pmm *pmm, unsigned flags, void *caller)
+{
+    if (pmm->free_list == NULL)
+        return PMM_NO_FRAME;
+    check_run(pmm, pmm->free_list, "pmm_alloc_page", caller);
+    paddr_t frame = take_from_run(pmm, &pmm->free_list, 1);
+    if (flags & PMM_ZERO)
+        zero_frames(pmm, frame, 1);
+    return frame;
+}
+
+paddr_t pmm_alloc_page(struct pmm *pmm)
+{
+    return alloc_one(pmm, 0, CALLER_ADDRESS());
+}
+
+paddr_t pmm_alloc_page_flags(struct pmm *pmm, unsigned flags)
+{
+    return alloc_one(pmm, flags, CALLER_ADDRESS());
+}
+
+paddr_t pmm_alloc_pages(struct pmm *pmm, size_t count, unsigned flags)
+{
+    if (count == 0)
+        return PMM_NO_FRAME;
+
+    /* link points at the pointer to the current run, so unlinking it is one store. */
+    uint64_t seen = 0;
+    for (struct pmm_run **link = &pmm->free_list; *link != NULL; link = &(*link)->next) {
+        if (++seen > pmm->stats.free_runs)
+            panic("pmm_alloc_pages: free list corrupt: longer than its %llu runs (caller %p)",
+                  (unsigned long long)pmm->stats.free_runs, CALLER_ADDRESS());
+        check_run(pmm, *link, "pmm_alloc_pages", CALLER_ADDRESS());
+        if ((*link)->pages >= count) {
+            paddr_t base = take_from_run(pmm, link, count);
+            if (flags & PMM_ZERO)
+                zero_frames(pmm, base, count);
+            return base;
+        }
+    }
+    return PMM_NO_FRAME;
+}
+
+/* ---- Freeing ------------------------------------------------------------ */
+
+/*
+ * Panic unless [base, base + count frames) may be freed. On the normal path
+ * this is one range lookup; only when something is wrong does it go page by
+ * page, to name the first bad frame.
+ */
+static void check_free(const struct pmm *pmm, const char *who, paddr_t base, size_t count,
+                       void *caller)
+{
+    unsigned long long addr = base;
+    if (base % PAGE_SIZE != 0)
+        panic("%s: frame %#llx is not page-aligned (caller %p)", who, addr, caller);
+    if (count == 0)
+        panic("%s: freeing 0 frames at %#llx (caller %p)", who, addr, caller);
+
+    if (!pages_inside(pmm->avail, pmm->avail_count, base, count)) {
+        for (size_t i = 0; i < count; i++) {
+            paddr_t frame = base + i * PAGE_SIZE;
+            if (frame < base || !pmm_is_usable(pmm, frame))
+                panic("%s: frame %#llx is outside usable RAM (caller %p)", who,
+                      (unsigned long long)frame, caller);
+            if (find_range(pmm->avail, pmm->avail_count, frame) == NULL)
+                panic("%s: frame %#llx is reserved, never handed out (caller %p)", who,
+                      (unsigned long long)frame, caller);
+        }
+        panic("%s: frames %#llx + %zu pages are not one allocation (caller %p)", who, addr, count,
+              caller);
+    }
+
+#ifdef PMM_DEBUG
+    /* A double free would put the same frame on the list twice and, later,
+     * hand it to two owners. Catching it costs a walk of the whole list. */
+    paddr_t end = base + count * PAGE_SIZE;
+    for (const struct pmm_run *run = pmm->free_list; run != NULL; run = run->next) {
+        paddr_t run_start = run_base(pmm, run);
+        paddr_t run_end = run_start + run->pages * PAGE_SIZE;
+        if (run_start < end && base < run_end)
+            panic("%s: frame %#llx is already free (caller %p)", who,
+                  (unsigned long long)(base > run_start ? base : run_start), caller);
+    }
+#endif
+}
+
+void pmm_free_page(struct pmm *pmm, paddr_t frame)
+{
+    check_free(pmm, "pmm_free_page", frame, 1, CALLER_ADDRESS());
+    push_run(pmm, frame, 1);
+}
+
+void pmm_free_pages(struct pmm *pmm, paddr_t base, size_t count)
+{
+    check_free(pmm, "pmm_free_pages", base, count, CALLER_ADDRESS());
+    push_run(pmm, base, count);
+}
+
+/* ---- Looking ------------------------------------------------------------ */
+
+void pmm_get_stats(const struct pmm *pmm, struct pmm_stats *stats)
+{
+    *stats = pmm->stats;
+}
+
+bool pmm_is_usable(const struct pmm *pmm, paddr_t p)
+{
+    return find_range(pmm->ram, pmm->ram_count, p) != NULL;
+}
+
+bool pmm_is_free(const struct pmm *pmm, paddr_t p)
+{
+    for (const struct pmm_run *run = pmm->free_list; run != NULL; run = run->next) {
+        paddr_t base = run_base(pmm, run);
+        if (p >= base && (p - base) / PAGE_SIZE < run->pages)
+            return true;
+    }
+    return false;
+}
+
+void pmm_for_each_run(const struct pmm *pmm, void (*fn)(paddr_t base, uint64_t pages, void *ctx),
+                      void *ctx)
+{
+    for (const struct pmm_run *run = pmm->free_list; run != NULL; run = run->next)
+        fn(run_base(pmm, run), run->pages, ctx);
+}
