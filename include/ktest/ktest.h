@@ -71,4 +71,11 @@ __attribute__((format(printf, 1, 2))) void ktest_diag(const char *fmt, ...);
 
 bool ktest_streq(const char *a, const char *b);
 
+/*
+ * Run fn(arg) expecting it to panic. Returns true if it did, with the panic
+ * message copied into `message`; false if fn returned normally. This is how a
+ * test checks that a bad call is caught and named (e.g. freeing a reserved frame).
+ */
+bool ktest_catch_panic(void (*fn)(void *), void *arg, char *message, size_t size);
+
 #endif

@@ -66,6 +66,34 @@ static void fail_on_panic(const char *message)
     klongjmp(&test_exit, 1);
 }
 
+static struct {
+    struct kjmp_buf resume;
+    char *message;
+    size_t size;
+} panic_catcher;
+
+static void catch_panic(const char *message)
+{
+    size_t i = 0;
+    for (; i + 1 < panic_catcher.size && message[i]; i++)
+        panic_catcher.message[i] = message[i];
+    if (panic_catcher.size)
+        panic_catcher.message[i] = '\0';
+    klongjmp(&panic_catcher.resume, 1);
+}
+
+bool ktest_catch_panic(void (*fn)(void *), void *arg, char *message, size_t size)
+{
+    panic_catcher.message = message;
+    panic_catcher.size = size;
+    panic_set_hook(catch_panic);
+    bool panicked = ksetjmp(&panic_catcher.resume) != 0;
+    if (!panicked)
+        fn(arg);
+    panic_set_hook(in_test ? fail_on_panic : 0);
+    return panicked;
+}
+
 static size_t case_count(void)
 {
     return (size_t)(__ktest_cases_end - __ktest_cases_start);

@@ -1,0 +1,258 @@
+/*
+ * ktest/test_pmm.c - suite "pmm": the physical memory manager on real RAM.
+ *
+ * The host tests check the free-list logic over simulated memory; these check
+ * it over the machine's own memory map, through the real direct map: every
+ * frame handed out is RAM that can be written and read back, nothing withheld
+ * at boot (kernel, boot information, modules, first MiB) is ever handed out,
+ * and giving everything back returns the counts to where they started.
+ */
+#include <stdint.h>
+
+#include "kernel/boot_report.h"
+#include "ktest/ktest.h"
+#include "lib/format.h"
+#include "lib/string.h"
+#include "mm/layout.h"
+#include "mm/pmm_boot.h"
+
+/* Written into every frame a test holds; a frame handed out twice shows it. */
+#define HELD_MARK 0x6b696c6e48454c44ull /* "kilnHELD" */
+
+/* What a held frame's first bytes hold while a test owns it. */
+struct held_frame {
+    uint64_t mark;
+    paddr_t self;
+    paddr_t next; /* the frames a test holds form a list, like the free list */
+};
+
+static struct held_frame *frame_ptr(paddr_t frame)
+{
+    return (struct held_frame *)(uintptr_t)(DIRECT_MAP_BASE + frame);
+}
+
+static uint64_t free_bytes(void)
+{
+    struct pmm_stats s;
+    pmm_get_stats(&kernel_pmm, &s);
+    return s.free_bytes;
+}
+
+static bool withheld(paddr_t frame)
+{
+    if (frame < LOW_MEMORY_END)
+        return true;
+    for (size_t i = 0; i < pmm_withheld_count; i++)
+        if (frame + PAGE_SIZE > pmm_withheld[i].base && frame < pmm_withheld[i].end)
+            return true;
+    return false;
+}
+
+struct drain {
+    paddr_t list;     /* held frames, newest first */
+    uint64_t count;
+    paddr_t lowest, highest;
+};
+
+/* Take every free frame, checking each one as it comes. */
+static void drain_all(struct drain *d)
+{
+    *d = (struct drain){PMM_NO_FRAME, 0, UINT64_MAX, 0};
+    for (paddr_t f; (f = pmm_alloc_page(&kernel_pmm)) != PMM_NO_FRAME;) {
+        if (f % PAGE_SIZE != 0)
+            ktest_fail(__FILE__, __LINE__, "frame %#llx is not page-aligned", (unsigned long long)f);
+        if (withheld(f))
+            ktest_fail(__FILE__, __LINE__, "frame %#llx lies in a withheld range",
+                       (unsigned long long)f);
+        if (!pmm_is_usable(&kernel_pmm, f))
+            ktest_fail(__FILE__, __LINE__, "frame %#llx is not usable RAM", (unsigned long long)f);
+        struct held_frame *h = frame_ptr(f);
+        if (h->mark == HELD_MARK && h->self == f)
+            ktest_fail(__FILE__, __LINE__, "frame %#llx handed out twice", (unsigned long long)f);
+        *h = (struct held_frame){HELD_MARK, f, d->list};
+        d->list = f;
+        d->count++;
+        d->lowest = f < d->lowest ? f : d->lowest;
+        d->highest = f > d->highest ? f : d->highest;
+    }
+}
+
+/*
+ * Give every held frame back. The first few go back one by one (pmm_free_page);
+ * the rest as runs of consecutive frames (pmm_free_pages), which keeps the
+ * debug build's double-free walk of the free list short.
+ */
+#define SINGLE_FREES 512
+
+static void give_back(struct drain *d)
+{
+    uint64_t singles = 0;
+    while (d->list != PMM_NO_FRAME) {
+        paddr_t base = d->list;
+        struct held_frame *h = frame_ptr(base);
+        paddr_t next = h->next;
+        size_t n = 1;
+        h->mark = 0;
+        /* A run hands out its last frame first, so the newest-first list
+         * climbs upwards through each run: base, base + 1 page, ... */
+        while (singles >= SINGLE_FREES && next == base + n * PAGE_SIZE) {
+            h = frame_ptr(next);
+            next = h->next;
+            h->mark = 0;
+            n++;
+        }
+        pmm_free_pages(&kernel_pmm, base, n);
+        singles++;
+        d->list = next;
+    }
+}
+
+KTEST(pmm, usable_matches_map, "usable RAM equals the map's type-1 regions, shrunk to pages")
+{
+    uint64_t expected = 0;
+    for (size_t i = 0; i < boot_info.region_count; i++) {
+        const struct mem_region *r = &boot_info.regions[i];
+        if (r->type == MEM_USABLE && r->length)
+            expected += PAGE_ALIGN_DOWN(r->base + r->length) - PAGE_ALIGN_UP(r->base);
+    }
+    struct pmm_stats s;
+    pmm_get_stats(&kernel_pmm, &s);
+    KT_ASSERT_EQ(expected, s.usable_bytes);
+}
+
+KTEST(pmm, kernel_image_reserved, "the kernel image and boot information are counted as reserved")
+{
+    struct pmm_stats s;
+    pmm_get_stats(&kernel_pmm, &s);
+    KT_ASSERT(pmm_withheld_count >= 2);
+    uint64_t image = pmm_withheld[0].end - pmm_withheld[0].base;
+    KT_ASSERT(s.reserved_bytes >= LOW_MEMORY_END + image - 0x80000 /* holes below 1 MiB */);
+    KT_ASSERT_EQ(s.usable_bytes, s.free_bytes + s.reserved_bytes + s.unreachable_bytes);
+}
+
+KTEST(pmm, exhaust_and_return, "allocate until exhausted, every frame distinct and usable; free all")
+{
+    uint64_t before = free_bytes();
+    struct drain d;
+    drain_all(&d);
+    KT_ASSERT_EQ(before / PAGE_SIZE, d.count);
+    KT_ASSERT_EQ(0, free_bytes());
+    KT_ASSERT_EQ(PMM_NO_FRAME, pmm_alloc_page(&kernel_pmm));
+    ktest_diag("held %llu frames between %#llx and %#llx", (unsigned long long)d.count,
+               (unsigned long long)d.lowest, (unsigned long long)d.highest);
+    give_back(&d);
+    KT_ASSERT_EQ(before, free_bytes());
+}
+
+KTEST(pmm, write_read_every_frame, "every frame can be written and read back through the direct map")
+{
+    struct drain d;
+    drain_all(&d);
+    /* Fill each frame's last word too, then check both after all are written. */
+    for (paddr_t f = d.list; f != PMM_NO_FRAME; f = frame_ptr(f)->next)
+        *(volatile uint64_t *)(uintptr_t)(DIRECT_MAP_BASE + f + PAGE_SIZE - 8) = ~f;
+    uint64_t bad = 0;
+    for (paddr_t f = d.list; f != PMM_NO_FRAME; f = frame_ptr(f)->next) {
+        const struct held_frame *h = frame_ptr(f);
+        uint64_t tail = *(volatile uint64_t *)(uintptr_t)(DIRECT_MAP_BASE + f + PAGE_SIZE - 8);
+        bad += h->mark != HELD_MARK || h->self != f || tail != ~f;
+    }
+    give_back(&d);
+    KT_ASSERT_EQ(0, bad);
+}
+
+KTEST(pmm, exhaustion_is_not_corruption, "after running out, a freed frame can be allocated again")
+{
+    struct drain d;
+    drain_all(&d);
+    KT_ASSERT_EQ(PMM_NO_FRAME, pmm_alloc_page(&kernel_pmm));
+    KT_ASSERT_EQ(PMM_NO_FRAME, pmm_alloc_pages(&kernel_pmm, 2, 0));
+    paddr_t one = d.list;
+    d.list = frame_ptr(one)->next;
+    frame_ptr(one)->mark = 0;
+    pmm_free_page(&kernel_pmm, one);
+    KT_ASSERT_EQ(one, pmm_alloc_page(&kernel_pmm));
+    pmm_free_page(&kernel_pmm, one);
+    give_back(&d);
+}
+
+KTEST(pmm, lifo_reuse, "a freed frame is the next one handed out (O(1) push and pop)")
+{
+    paddr_t a = pmm_alloc_page(&kernel_pmm);
+    KT_ASSERT(a != PMM_NO_FRAME);
+    pmm_free_page(&kernel_pmm, a);
+    paddr_t b = pmm_alloc_page(&kernel_pmm);
+    KT_ASSERT_EQ(a, b);
+    pmm_free_page(&kernel_pmm, b);
+}
+
+KTEST(pmm, zeroing, "PMM_ZERO hands out a frame full of zero bytes")
+{
+    paddr_t f = pmm_alloc_page(&kernel_pmm);
+    KT_ASSERT(f != PMM_NO_FRAME);
+    memset((void *)(uintptr_t)(DIRECT_MAP_BASE + f), 0xA5, PAGE_SIZE);
+    pmm_free_page(&kernel_pmm, f);
+    paddr_t g = pmm_alloc_page_flags(&kernel_pmm, PMM_ZERO);
+    KT_ASSERT_EQ(f, g); /* the dirty frame came back... */
+    const uint8_t *p = (const uint8_t *)(uintptr_t)(DIRECT_MAP_BASE + g);
+    size_t nonzero = 0;
+    for (size_t i = 0; i < PAGE_SIZE; i++)
+        nonzero += p[i] != 0;
+    KT_ASSERT_EQ(0, nonzero); /* ...and clean */
+    pmm_free_page(&kernel_pmm, g);
+}
+
+KTEST(pmm, contiguous, "pmm_alloc_pages(16) returns 16 aligned, usable, consecutive frames")
+{
+    uint64_t before = free_bytes();
+    paddr_t base = pmm_alloc_pages(&kernel_pmm, 16, PMM_ZERO);
+    KT_ASSERT(base != PMM_NO_FRAME);
+    KT_ASSERT_EQ(0, base % PAGE_SIZE);
+    for (int i = 0; i < 16; i++) {
+        KT_ASSERT(pmm_is_usable(&kernel_pmm, base + (paddr_t)i * PAGE_SIZE));
+        KT_ASSERT(!withheld(base + (paddr_t)i * PAGE_SIZE));
+        KT_ASSERT(!pmm_is_free(&kernel_pmm, base + (paddr_t)i * PAGE_SIZE));
+    }
+    KT_ASSERT_EQ(before - 16 * PAGE_SIZE, free_bytes());
+    pmm_free_pages(&kernel_pmm, base, 16);
+    KT_ASSERT_EQ(before, free_bytes());
+}
+
+static void free_address(void *arg)
+{
+    pmm_free_page(&kernel_pmm, *(paddr_t *)arg);
+}
+
+static void expect_free_panics(paddr_t frame, const char *words)
+{
+    char message[200];
+    uint64_t before = free_bytes();
+    if (!ktest_catch_panic(free_address, &frame, message, sizeof(message)))
+        ktest_fail(__FILE__, __LINE__, "freeing %#llx: expected a panic saying '%s', got none",
+                   (unsigned long long)frame, words);
+    if (!strstr(message, words) || !strstr(message, "pmm_free_page"))
+        ktest_fail(__FILE__, __LINE__, "freeing %#llx: expected a panic saying '%s', got '%s'",
+                   (unsigned long long)frame, words, message);
+    KT_ASSERT_EQ(before, free_bytes()); /* the bad call changed nothing */
+}
+
+KTEST(pmm, bad_frees_panic, "freeing unaligned, reserved or non-RAM frames panics, naming the frame")
+{
+    paddr_t f = pmm_alloc_page(&kernel_pmm);
+    KT_ASSERT(f != PMM_NO_FRAME);
+    expect_free_panics(f + 8, "not page-aligned");
+    expect_free_panics(pmm_withheld[0].base, "reserved");      /* the kernel image */
+    expect_free_panics(0x0000000100000000ull * 1024, "outside usable RAM"); /* 4 TiB */
+    expect_free_panics(0x1000, "reserved");                     /* below 1 MiB */
+    pmm_free_page(&kernel_pmm, f);
+}
+
+#ifdef PMM_DEBUG
+KTEST(pmm, double_free_panics, "freeing a frame twice panics (debug builds)")
+{
+    paddr_t f = pmm_alloc_page(&kernel_pmm);
+    KT_ASSERT(f != PMM_NO_FRAME);
+    pmm_free_page(&kernel_pmm, f);
+    expect_free_panics(f, "already free");
+}
+#endif

@@ -1,0 +1,82 @@
+/*
+ * mm/pmm_boot.c - start the physical memory manager with what GRUB told us.
+ *
+ * Usable RAM from the memory map goes on the free list, except what is
+ * already in use and must never be handed out:
+ *   - the first MiB (BIOS data, VGA memory, ROMs; the PMM itself skips it),
+ *   - the kernel image from its first to its last byte, which includes the
+ *     bootstrap page tables (.boot.bss) and the boot stacks (.bss),
+ *   - the Multiboot2 information block (we keep it: it is a few KiB),
+ *   - every module GRUB loaded.
+ * Memory beyond the bootstrap direct map cannot be reached yet, so the PMM
+ * does not use it (the boot report counts it as unreachable).
+ */
+#include "mm/pmm_boot.h"
+
+#include "dev/console.h"
+#include "kernel/panic.h"
+#include "mm/layout.h"
+
+struct pmm kernel_pmm;
+
+#define MAX_WITHHELD (2 + BOOT_MAX_MODULES)
+struct pmm_range pmm_withheld[MAX_WITHHELD];
+const char *pmm_withheld_what[MAX_WITHHELD];
+size_t pmm_withheld_count;
+
+extern char __kernel_phys_start[], __kernel_phys_end[];
+
+static void withhold(paddr_t base, paddr_t end, const char *what)
+{
+    pmm_withheld[pmm_withheld_count] = (struct pmm_range){base, end};
+    pmm_withheld_what[pmm_withheld_count] = what;
+    pmm_withheld_count++;
+}
+
+void pmm_boot_init(const struct boot_info *info)
+{
+    pmm_withheld_count = 0;
+    /* The linker script defines these at physical addresses (below 2 GiB). */
+    withhold((paddr_t)(uintptr_t)__kernel_phys_start, (paddr_t)(uintptr_t)__kernel_phys_end,
+             "kernel image");
+    withhold(info->mbi_phys, info->mbi_phys + info->mbi_size, "Multiboot2 information");
+    for (size_t i = 0; i < info->module_count; i++)
+        withhold(info->modules[i].start, info->modules[i].end, "module");
+
+    struct phys_window direct_map = {DIRECT_MAP_BASE};
+    int err = pmm_init(&kernel_pmm, direct_map, info->regions, info->region_count, pmm_withheld,
+                       pmm_withheld_count, BOOT_DIRECT_MAP_SIZE);
+    if (err)
+        panic("pmm_boot_init: pmm_init failed: %s", pmm_strerror(err));
+}
+
+static void print_run(paddr_t base, uint64_t pages, void *ctx)
+{
+    unsigned *shown = ctx;
+    if ((*shown)++ < 8)
+        kprintf("pmm:   free run 0x%016llx-0x%016llx %8llu pages\n", (unsigned long long)base,
+                (unsigned long long)(base + pages * PAGE_SIZE), (unsigned long long)pages);
+}
+
+void pmm_boot_report(void)
+{
+    struct pmm_stats s;
+    pmm_get_stats(&kernel_pmm, &s);
+    for (size_t i = 0; i < pmm_withheld_count; i++)
+        kprintf("pmm:   withheld 0x%016llx-0x%016llx %8llu KiB  %s\n",
+                (unsigned long long)pmm_withheld[i].base, (unsigned long long)pmm_withheld[i].end,
+                (unsigned long long)((pmm_withheld[i].end - pmm_withheld[i].base) >> 10),
+                pmm_withheld_what[i]);
+    unsigned shown = 0;
+    pmm_for_each_run(&kernel_pmm, print_run, &shown);
+    if (shown > 8)
+        kprintf("pmm:   ... %u free runs in all\n", shown);
+    if (s.unreachable_bytes)
+        kprintf("pmm: %llu KiB of RAM lies beyond the %llu GiB direct map and is not used\n",
+                (unsigned long long)(s.unreachable_bytes >> 10),
+                (unsigned long long)(BOOT_DIRECT_MAP_SIZE >> 30));
+    /* The one line scripts read (docs/pmm.md): keep its form exactly. */
+    kprintf("pmm: usable %llu KiB, free %llu KiB, reserved %llu KiB\n",
+            (unsigned long long)(s.usable_bytes >> 10), (unsigned long long)(s.free_bytes >> 10),
+            (unsigned long long)(s.reserved_bytes >> 10));
+}
