@@ -16,6 +16,7 @@
 #include "boot/boot_info.h"
 #include "boot/multiboot2.h"
 #include "dev/console.h"
+#include "kernel/bench.h"
 #include "kernel/boot_report.h"
 #include "kernel/options.h"
 #include "kernel/panic.h"
@@ -76,6 +77,8 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
 
     if (kernel_options.ktest[0])
         power_off(ktest_run(kernel_options.ktest));
+    if (kernel_options.bench[0])
+        power_off(bench_run(kernel_options.bench));
     if (kernel_options.poweroff)
         power_off(true);
 
