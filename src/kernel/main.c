@@ -22,6 +22,7 @@
 #include "kernel/panic.h"
 #include "kernel/power.h"
 #include "ktest/ktest.h"
+#include "lib/string.h"
 #include "mm/layout.h"
 #include "mm/pmm_boot.h"
 
@@ -42,6 +43,32 @@ static void parse_boot_information(uint32_t mbi_phys)
               mbi_phys, err.what, mb2_status_name(status), err.tag_type,
               mb2_tag_name(err.tag_type), err.offset);
     boot_info.mbi_phys = mbi_phys;
+}
+
+/*
+ * crash=KIND: fail in a chosen way, so students can see what each failure
+ * looks like and the tests can check that ci/boot names each one.
+ */
+static void crash_on_purpose(const char *kind)
+{
+    kprintf("kiln: crashing on purpose (crash=%s)\n", kind);
+    if (!strcmp(kind, "panic"))
+        panic("crash=panic asked for a panic");
+    if (!strcmp(kind, "page-fault"))
+        *(volatile uint64_t *)0xFFFF900000000000ull = 1; /* nothing maps this */
+    if (!strcmp(kind, "triple-fault")) {
+        /* With an empty IDT no exception can be delivered: the CPU gives up. */
+        struct __attribute__((packed)) {
+            uint16_t limit;
+            uint64_t base;
+        } empty = {0, 0};
+        __asm__ volatile("lidt %0; int3" : : "m"(empty));
+    }
+    if (!strcmp(kind, "hang"))
+        for (;;)
+            __asm__ volatile("cli; hlt");
+    kprintf("kiln: warning: crash=%s is not a known kind (panic, page-fault, triple-fault, hang)\n",
+            kind);
 }
 
 void kmain(uint32_t magic, uint32_t mbi_phys)
@@ -75,6 +102,8 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
             (unsigned long long)(t_parse - t_start), (unsigned long long)(t_parsed - t_parse),
             (unsigned long long)(t_pmm_done - t_pmm));
 
+    if (kernel_options.crash[0])
+        crash_on_purpose(kernel_options.crash);
     if (kernel_options.ktest[0])
         power_off(ktest_run(kernel_options.ktest));
     if (kernel_options.bench[0])

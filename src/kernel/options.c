@@ -27,6 +27,7 @@ struct option {
 static const struct option options[] = {
     {"ktest", TEXT, "run in-kernel test suites (all, or SUITE[,SUITE]) and power off"},
     {"poweroff", FLAG, "power off after the boot report instead of idling"},
+    {"crash", TEXT, "crash on purpose after booting: panic, page-fault, triple-fault or hang"},
     {"bench", TEXT, "run in-kernel benchmarks (all, or NAME[,NAME]) and power off"},
 };
 
@@ -37,6 +38,8 @@ static void apply(const struct option *opt, const struct cmdline_arg *arg)
 {
     if (!strcmp(opt->name, "ktest"))
         ksnprintf(kernel_options.ktest, sizeof(kernel_options.ktest), "%s", arg->value);
+    else if (!strcmp(opt->name, "crash"))
+        ksnprintf(kernel_options.crash, sizeof(kernel_options.crash), "%s", arg->value);
     else if (!strcmp(opt->name, "bench"))
         ksnprintf(kernel_options.bench, sizeof(kernel_options.bench), "%s", arg->value);
     else if (!strcmp(opt->name, "poweroff"))

@@ -42,7 +42,7 @@ static __attribute__((noreturn)) void halt_after(const char *message, const stru
     }
     kprintf("\nKERNEL PANIC: %s\n", message);
     if (frame)
-        trap_print_frame(frame);
+        trap_print_frame(frame, " ");
     kprintf("kiln: halted. (QEMU: Ctrl-A X quits; Bochs: close the window)\n");
     cpu_halt_forever();
 }
@@ -60,6 +60,6 @@ void panic(const char *fmt, ...)
 void panic_trap(const char *message, const struct trap_frame *frame)
 {
     if (hook)
-        trap_print_frame(frame); /* the test log gets the registers too */
+        trap_print_frame(frame, "#"); /* TAP diagnostics: the test log gets the registers */
     halt_after(message, frame);
 }

@@ -7,6 +7,7 @@
  */
 #include <stdint.h>
 
+#include "arch/x86_64/gdt.h"
 #include "arch/x86_64/trap.h"
 #include "ktest/ktest.h"
 #include "kernel/panic.h"
@@ -96,6 +97,31 @@ KTEST(traps, general_protection, "a non-canonical address raises #GP, not #PF")
     struct trap_record rec;
     KT_ASSERT(trap_catch(load_non_canonical, 0, &rec));
     KT_ASSERT_EQ(VEC_GENERAL_PROTECTION, rec.vector);
+}
+
+/*
+ * Point RSP at unmapped memory and push: the push faults (#PF), and the CPU
+ * cannot push the #PF frame on that same stack either, so it raises a double
+ * fault. This is what a kernel stack overflow looks like; only the separate
+ * IST stack lets the handler run at all.
+ */
+static void push_on_unmapped_stack(void *arg)
+{
+    (void)arg;
+    __asm__ volatile("movq %0, %%rsp\n\t"
+                     "pushq $0"
+                     :
+                     : "r"(UNMAPPED_ADDRESS & ~0xFull)
+                     : "memory");
+}
+
+KTEST(traps, double_fault_on_ist, "a fault with an unusable stack becomes #DF, handled on the IST stack")
+{
+    struct trap_record rec;
+    KT_ASSERT(trap_catch(push_on_unmapped_stack, 0, &rec));
+    KT_ASSERT_EQ(VEC_DOUBLE_FAULT, rec.vector);
+    KT_ASSERT_EQ(0, rec.error_code); /* always 0 for #DF */
+    KT_ASSERT(gdt_on_double_fault_stack(rec.frame_address));
 }
 
 static void nothing(void *arg)

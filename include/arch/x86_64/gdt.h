@@ -4,6 +4,9 @@
 #ifndef KILN_ARCH_X86_64_GDT_H
 #define KILN_ARCH_X86_64_GDT_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 /*
  * Selector values. SYSRET (used by the userspace layer) loads SS from
  * STAR[63:48] + 8 and CS from STAR[63:48] + 16, so user data must come right
@@ -19,5 +22,8 @@
 #define IST_DOUBLE_FAULT 1
 
 void gdt_init(void);
+
+/* True when addr lies on the double-fault handler's own stack (IST1). */
+bool gdt_on_double_fault_stack(uint64_t addr);
 
 #endif

@@ -43,7 +43,8 @@ void trap_set_handler(unsigned vector, trap_handler_fn fn);
 const char *trap_name(unsigned vector);
 const char *trap_mnemonic(unsigned vector);
 void trap_dispatch(struct trap_frame *frame);
-void trap_print_frame(const struct trap_frame *frame);
+/* Prints every register, each line starting with `prefix` (" " or "#"). */
+void trap_print_frame(const struct trap_frame *frame, const char *prefix);
 
 /* Writes e.g. "kernel write, page not present" for a page-fault error code. */
 int trap_describe_page_fault(uint64_t error_code, char *buf, size_t size);
@@ -54,6 +55,7 @@ struct trap_record {
     uint64_t error_code;
     uint64_t rip;
     uint64_t cr2; /* only for page faults */
+    uint64_t frame_address; /* where the handler saved the registers: which stack it ran on */
 };
 
 /*

@@ -50,6 +50,12 @@ static void set_tss_descriptor(uint64_t *slot, const struct tss *t)
     slot[1] = base >> 32;
 }
 
+bool gdt_on_double_fault_stack(uint64_t addr)
+{
+    uint64_t base = (uint64_t)(uintptr_t)double_fault_stack;
+    return addr >= base && addr < base + sizeof(double_fault_stack);
+}
+
 void gdt_init(void)
 {
     gdt[0] = 0;

@@ -111,20 +111,20 @@ void trap_set_handler(unsigned vector, trap_handler_fn fn)
     handlers[vector] = fn;
 }
 
-void trap_print_frame(const struct trap_frame *f)
+void trap_print_frame(const struct trap_frame *f, const char *prefix)
 {
-    kprintf("  rax %016llx  rbx %016llx  rcx %016llx  rdx %016llx\n", (unsigned long long)f->rax,
+    kprintf("%s rax %016llx  rbx %016llx  rcx %016llx  rdx %016llx\n", prefix, (unsigned long long)f->rax,
             (unsigned long long)f->rbx, (unsigned long long)f->rcx, (unsigned long long)f->rdx);
-    kprintf("  rsi %016llx  rdi %016llx  rbp %016llx  rsp %016llx\n", (unsigned long long)f->rsi,
+    kprintf("%s rsi %016llx  rdi %016llx  rbp %016llx  rsp %016llx\n", prefix, (unsigned long long)f->rsi,
             (unsigned long long)f->rdi, (unsigned long long)f->rbp, (unsigned long long)f->rsp);
-    kprintf("  r8  %016llx  r9  %016llx  r10 %016llx  r11 %016llx\n", (unsigned long long)f->r8,
+    kprintf("%s r8  %016llx  r9  %016llx  r10 %016llx  r11 %016llx\n", prefix, (unsigned long long)f->r8,
             (unsigned long long)f->r9, (unsigned long long)f->r10, (unsigned long long)f->r11);
-    kprintf("  r12 %016llx  r13 %016llx  r14 %016llx  r15 %016llx\n", (unsigned long long)f->r12,
+    kprintf("%s r12 %016llx  r13 %016llx  r14 %016llx  r15 %016llx\n", prefix, (unsigned long long)f->r12,
             (unsigned long long)f->r13, (unsigned long long)f->r14, (unsigned long long)f->r15);
-    kprintf("  rip %016llx  cs %04llx  ss %04llx  rflags %016llx\n", (unsigned long long)f->rip,
+    kprintf("%s rip %016llx  cs %04llx  ss %04llx  rflags %016llx\n", prefix, (unsigned long long)f->rip,
             (unsigned long long)f->cs, (unsigned long long)f->ss, (unsigned long long)f->rflags);
-    kprintf("  cr0 %016llx  cr2 %016llx  cr3 %016llx  cr4 %016llx\n",
-            (unsigned long long)read_cr0(), (unsigned long long)read_cr2(),
+    kprintf("%s cr0 %016llx  cr2 %016llx  cr3 %016llx  cr4 %016llx\n",
+            prefix, (unsigned long long)read_cr0(), (unsigned long long)read_cr2(),
             (unsigned long long)read_cr3(), (unsigned long long)read_cr4());
 }
 
@@ -172,7 +172,8 @@ void trap_dispatch(struct trap_frame *frame)
         return;
     uint64_t cr2 = v == VEC_PAGE_FAULT ? read_cr2() : 0;
     if (catcher.resume) {
-        *catcher.record = (struct trap_record){v, frame->error_code, frame->rip, cr2};
+        *catcher.record =
+            (struct trap_record){v, frame->error_code, frame->rip, cr2, (uint64_t)(uintptr_t)frame};
         klongjmp(catcher.resume, 1);
     }
 
