@@ -73,15 +73,14 @@ int options_parse(const char *cmdline)
                     "see docs/command-line.md)\n",
                     args[i].key);
             warnings++;
-        } else if (opt->kind == TEXT && !args[i].has_value) {
+        } else if (opt->kind == TEXT && (!args[i].has_value || !args[i].value[0])) {
             kprintf("kiln: warning: option '%s' needs a value: %s=... (%s)\n", opt->name,
                     opt->name, opt->help);
             warnings++;
         } else if (opt->kind == FLAG && args[i].has_value) {
-            kprintf("kiln: warning: option '%s' takes no value (ignored '%s')\n", opt->name,
-                    args[i].value);
+            kprintf("kiln: warning: option '%s' takes no value; '%s=%s' is ignored\n", opt->name,
+                    opt->name, args[i].value);
             warnings++;
-            apply(opt, &args[i]);
         } else {
             apply(opt, &args[i]);
         }

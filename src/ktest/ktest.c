@@ -3,11 +3,12 @@
  *
  * Output is TAP (the Test Anything Protocol), one line per test:
  *
+ *     TAP version 13
  *     1..12
- *     ok 1 - format: %d prints negative numbers
- *     # src/ktest/test_traps.c:40: vector: expected 6 (0x6), got 13 (0xd)
- *     not ok 2 - traps: ud2 raises #UD and execution resumes
- *     # ktest: 12 tests, 11 passed, 1 failed
+ *     ok 1 - format: %d and %lld print negative and extreme values
+ *     # /path/to/src/ktest/test_traps.c:40: rec.vector: expected 6 (0x6), got 13 (0xd)
+ *     not ok 2 - traps: ud2 raises #UD at its own address; skipping it resumes
+ *     # ktest: 12 tests, 11 passed, 1 failed (36 compiled in)
  *
  * Each test runs under a saved context (ksetjmp): a failed assertion or a
  * panic jumps back here, the test is reported as "not ok", and the next one
