@@ -6,6 +6,8 @@
  */
 #include "kernel/boot_report.h"
 
+#include <stdint.h>
+
 #include "boot/multiboot2.h"
 #include "dev/console.h"
 
@@ -31,8 +33,9 @@ void boot_report_memory(const struct boot_info *info)
     kprintf("mmap: %zu regions from the bootloader:\n", info->region_count);
     for (size_t i = 0; i < info->region_count; i++) {
         const struct mem_region *r = &info->regions[i];
+        uint64_t end = r->base + r->length < r->base ? UINT64_MAX : r->base + r->length;
         kprintf("mmap:   0x%016llx-0x%016llx %10llu KiB  %s\n", (unsigned long long)r->base,
-                (unsigned long long)(r->base + r->length), (unsigned long long)(r->length >> 10),
+                (unsigned long long)end, (unsigned long long)(r->length >> 10),
                 mem_type_name(r->type));
     }
 }

@@ -89,6 +89,10 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     uint64_t t_parsed = rdtsc();
 
     boot_report_header(&boot_info, &cpu_features);
+    if (strlen(boot_info.cmdline) == BOOT_CMDLINE_MAX - 1)
+        kprintf("kiln: warning: the command line fills all %d bytes kiln keeps; anything "
+                "after them was dropped\n",
+                BOOT_CMDLINE_MAX - 1);
     options_parse(boot_info.cmdline);
     boot_report_memory(&boot_info);
 

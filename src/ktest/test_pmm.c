@@ -54,21 +54,35 @@ struct drain {
     paddr_t lowest, highest;
 };
 
-/* Take every free frame, checking each one as it comes. */
+static void give_back(struct drain *d);
+
+/* Why a frame handed out is wrong, or NULL when it is fine. */
+static const char *frame_problem(paddr_t f)
+{
+    if (f % PAGE_SIZE != 0)
+        return "is not page-aligned";
+    if (withheld(f))
+        return "lies in a withheld range";
+    if (!pmm_is_usable(&kernel_pmm, f))
+        return "is not usable RAM";
+    const struct held_frame *h = frame_ptr(f);
+    if (h->mark == HELD_MARK && h->self == f)
+        return "was handed out twice";
+    return 0;
+}
+
+/* Take every free frame, checking each one as it comes. On a bad frame,
+ * give everything back first so the following tests still have memory. */
 static void drain_all(struct drain *d)
 {
     *d = (struct drain){PMM_NO_FRAME, 0, UINT64_MAX, 0};
     for (paddr_t f; (f = pmm_alloc_page(&kernel_pmm)) != PMM_NO_FRAME;) {
-        if (f % PAGE_SIZE != 0)
-            ktest_fail(__FILE__, __LINE__, "frame %#llx is not page-aligned", (unsigned long long)f);
-        if (withheld(f))
-            ktest_fail(__FILE__, __LINE__, "frame %#llx lies in a withheld range",
-                       (unsigned long long)f);
-        if (!pmm_is_usable(&kernel_pmm, f))
-            ktest_fail(__FILE__, __LINE__, "frame %#llx is not usable RAM", (unsigned long long)f);
+        const char *problem = frame_problem(f);
+        if (problem) {
+            give_back(d);
+            ktest_fail(__FILE__, __LINE__, "frame %#llx %s", (unsigned long long)f, problem);
+        }
         struct held_frame *h = frame_ptr(f);
-        if (h->mark == HELD_MARK && h->self == f)
-            ktest_fail(__FILE__, __LINE__, "frame %#llx handed out twice", (unsigned long long)f);
         *h = (struct held_frame){HELD_MARK, f, d->list};
         d->list = f;
         d->count++;
@@ -128,6 +142,25 @@ KTEST(pmm, kernel_image_reserved, "the kernel image and boot information are cou
     uint64_t image = pmm_withheld[0].end - pmm_withheld[0].base;
     KT_ASSERT(s.reserved_bytes >= LOW_MEMORY_END + image - 0x80000 /* holes below 1 MiB */);
     KT_ASSERT_EQ(s.usable_bytes, s.free_bytes + s.reserved_bytes + s.unreachable_bytes);
+    /* No frame of any withheld range (kernel, MBI, modules) is on the free list. */
+    for (size_t i = 0; i < pmm_withheld_count; i++)
+        for (paddr_t f = PAGE_ALIGN_DOWN(pmm_withheld[i].base); f < pmm_withheld[i].end;
+             f += PAGE_SIZE)
+            if (pmm_is_free(&kernel_pmm, f))
+                ktest_fail(__FILE__, __LINE__, "frame %#llx of the %s is on the free list",
+                           (unsigned long long)f, pmm_withheld_what[i]);
+}
+
+KTEST(pmm, modules_withheld, "every module GRUB loaded is withheld, frame by frame")
+{
+    for (size_t m = 0; m < boot_info.module_count; m++) {
+        const struct boot_module *mod = &boot_info.modules[m];
+        for (paddr_t f = PAGE_ALIGN_DOWN(mod->start); f < mod->end; f += PAGE_SIZE) {
+            KT_ASSERT(withheld(f));
+            KT_ASSERT(!pmm_is_free(&kernel_pmm, f));
+        }
+    }
+    ktest_diag("%zu module(s) checked", boot_info.module_count);
 }
 
 KTEST(pmm, exhaust_and_return, "allocate until exhausted, every frame distinct and usable; free all")
