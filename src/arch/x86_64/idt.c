@@ -137,12 +137,11 @@ void trap_print_frame(const struct trap_frame *f, const char *prefix)
 
 int trap_describe_page_fault(uint64_t code, char *buf, size_t size)
 {
-    return ksnprintf(buf, size, "%s %s, %s%s%s",
+    return ksnprintf(buf, size, "%s %s, %s%s",
                      (code & PF_USER) ? "user" : "kernel",
                      (code & PF_FETCH) ? "instruction fetch" : (code & PF_WRITE) ? "write" : "read",
                      (code & PF_PRESENT) ? "protection violation" : "page not present",
-                     (code & PF_RESERVED) ? ", reserved bit set in a paging entry" : "",
-                     "");
+                     (code & PF_RESERVED) ? ", reserved bit set in a paging entry" : "");
 }
 
 /* The innermost trap_catch() in progress, if any. */
