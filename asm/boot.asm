@@ -318,8 +318,12 @@ boot_tables_end:
 boot32_stack:     resb 1024
 boot32_stack_top:
 
-section .bss
-align 16
+section .bss nobits alloc noexec write align=4096
+global boot_stack_guard
+; The page under the stack stays unmapped in the kernel's own page tables
+; (src/mm/vmm_boot.c), so overflowing the stack faults instead of silently
+; overwriting whatever lies below it.
+boot_stack_guard: resb 4096
 boot_stack:       resb 16384
 boot_stack_top:
 

@@ -21,6 +21,19 @@
 /* How much physical memory the bootstrap page tables put in the direct map. */
 #define BOOT_DIRECT_MAP_SIZE (64ULL << 30)
 
+/*
+ * The kernel heap (kmalloc) grows upward from here, page by page, in its own
+ * 512 GiB top-level slot; kernel stacks live in the next one. Each kernel
+ * stack sits at the top of a KSTACK_SLOT_SIZE slot whose lower part is never
+ * mapped: running off the bottom of a stack hits that guard and faults.
+ */
+#define KERNEL_HEAP_BASE 0xFFFFC00000000000ULL
+#define KERNEL_HEAP_MAX (64ULL << 30)
+#define KERNEL_STACKS_BASE 0xFFFFE00000000000ULL
+#define KSTACK_SLOT_SIZE (64ULL << 10)
+#define KSTACK_SIZE (16ULL << 10)
+#define KSTACK_SLOTS 256
+
 /* Memory below this physical address is never handed out (BIOS data, VGA, ROMs). */
 #define LOW_MEMORY_END 0x100000ULL
 

@@ -11,6 +11,8 @@
 #include "mm/pmm.h"
 
 extern struct pmm kernel_pmm;
+/* kernel_pmm's statistics right after pmm_boot_init, before any allocation. */
+extern struct pmm_stats pmm_boot_stats;
 
 /* The ranges withheld from the PMM at start-up, for the boot report and tests. */
 extern struct pmm_range pmm_withheld[];

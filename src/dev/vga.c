@@ -15,7 +15,7 @@
 #define VGA_ROWS 25
 #define VGA_COLOUR 0x07 /* light grey on black */
 
-static volatile uint16_t *const screen = (volatile uint16_t *)(KERNEL_VMA + VGA_PHYS);
+static volatile uint16_t *const screen = (volatile uint16_t *)(DIRECT_MAP_BASE + VGA_PHYS);
 static int row, col;
 
 static void clear_row(int r)

@@ -24,7 +24,10 @@
 #include "ktest/ktest.h"
 #include "lib/string.h"
 #include "mm/layout.h"
+#include "lib/cmdline.h"
+#include "lib/format.h"
 #include "mm/pmm_boot.h"
+#include "mm/vmm_boot.h"
 
 #define KILN_VERSION "0.1"
 
@@ -43,6 +46,47 @@ static void parse_boot_information(uint32_t mbi_phys)
               mbi_phys, err.what, mb2_status_name(status), err.tag_type,
               mb2_tag_name(err.tag_type), err.offset);
     boot_info.mbi_phys = mbi_phys;
+}
+
+/* Recurse until the stack runs into its guard page (never returns). */
+static __attribute__((noinline)) uint64_t overflow_the_stack(uint64_t depth)
+{
+    volatile uint64_t frame[64];
+    frame[0] = depth;
+    if (depth == UINT64_MAX) /* never: keeps the compiler from calling this an endless loop */
+        return 0;
+    return overflow_the_stack(depth + 1) + frame[0];
+}
+
+/* walk=0xADDR[,0xADDR...] or walk=space: show what the page tables say. */
+static void show_walks(const char *list)
+{
+    char item[32];
+    const char *rest = list;
+    while (cmdline_list_next(&rest, item, sizeof(item)) > 0) {
+        if (!strcmp(item, "space")) {
+            vmm_dump_space(&kernel_space, vmm_print_kprintf, "vmm: ");
+            continue;
+        }
+        uint64_t va = 0;
+        const char *p = item;
+        if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+            p += 2;
+        bool ok = *p != '\0';
+        for (; *p && ok; p++) {
+            int d = (*p >= '0' && *p <= '9')   ? *p - '0'
+                    : (*p >= 'a' && *p <= 'f') ? *p - 'a' + 10
+                    : (*p >= 'A' && *p <= 'F') ? *p - 'A' + 10
+                                               : -1;
+            ok = d >= 0 && va >> 60 == 0;
+            va = va << 4 | (uint64_t)(d < 0 ? 0 : d);
+        }
+        if (!ok)
+            kprintf("kiln: warning: walk=%s: '%s' is not a hexadecimal address or 'space'\n", list,
+                    item);
+        else
+            vmm_dump_address(&kernel_space, va, vmm_print_kprintf, "vmm: ");
+    }
 }
 
 /*
@@ -64,6 +108,8 @@ static void crash_on_purpose(const char *kind)
         } empty = {0, 0};
         __asm__ volatile("lidt %0; int3" : : "m"(empty));
     }
+    if (!strcmp(kind, "stack-overflow"))
+        overflow_the_stack(0);
     if (!strcmp(kind, "hang"))
         for (;;)
             __asm__ volatile("cli; hlt");
@@ -101,10 +147,17 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     uint64_t t_pmm_done = rdtsc();
     pmm_boot_report();
 
+    uint64_t t_vmm = rdtsc();
+    vmm_boot_init(&boot_info, &cpu_features);
+    uint64_t t_vmm_done = rdtsc();
+    vmm_boot_report();
+
     /* rdtsc deltas; under QEMU -icount shift=0 these count instructions (ci/bench). */
-    kprintf("boot: cycles: early-setup %llu, mb2-parse %llu, pmm-init %llu\n",
+    kprintf("boot: cycles: early-setup %llu, mb2-parse %llu, pmm-init %llu, vmm-init %llu\n",
             (unsigned long long)(t_parse - t_start), (unsigned long long)(t_parsed - t_parse),
-            (unsigned long long)(t_pmm_done - t_pmm));
+            (unsigned long long)(t_pmm_done - t_pmm), (unsigned long long)(t_vmm_done - t_vmm));
+    if (kernel_options.walk[0])
+        show_walks(kernel_options.walk);
 
     if (kernel_options.crash[0])
         crash_on_purpose(kernel_options.crash);

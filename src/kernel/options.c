@@ -27,7 +27,10 @@ struct option {
 static const struct option options[] = {
     {"ktest", TEXT, "run in-kernel test suites (all, or SUITE[,SUITE]) and power off"},
     {"poweroff", FLAG, "power off after the boot report instead of idling"},
-    {"crash", TEXT, "crash on purpose after booting: panic, page-fault, triple-fault or hang"},
+    {"crash", TEXT, "crash on purpose after booting: panic, page-fault, triple-fault, hang or "
+                    "stack-overflow"},
+    {"walk", TEXT, "print the page-table walk of addresses (walk=0xADDR[,0xADDR], or walk=space "
+                   "for the whole kernel space)"},
     {"bench", TEXT, "run in-kernel benchmarks (all, or NAME[,NAME]) and power off"},
 };
 
@@ -42,6 +45,8 @@ static void apply(const struct option *opt, const struct cmdline_arg *arg)
         ksnprintf(kernel_options.crash, sizeof(kernel_options.crash), "%s", arg->value);
     else if (!strcmp(opt->name, "bench"))
         ksnprintf(kernel_options.bench, sizeof(kernel_options.bench), "%s", arg->value);
+    else if (!strcmp(opt->name, "walk"))
+        ksnprintf(kernel_options.walk, sizeof(kernel_options.walk), "%s", arg->value);
     else if (!strcmp(opt->name, "poweroff"))
         kernel_options.poweroff = true;
 }

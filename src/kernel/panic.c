@@ -41,8 +41,10 @@ static __attribute__((noreturn)) void halt_after(const char *message, const stru
         h(message); /* does not return: ends the current test */
     }
     kprintf("\nKERNEL PANIC: %s\n", message);
-    if (frame)
+    if (frame) {
         trap_print_frame(frame, " ");
+        trap_print_details(frame, " ");
+    }
     kprintf("kiln: halted. (QEMU: Ctrl-A X quits; Bochs: close the window)\n");
     cpu_halt_forever();
 }
@@ -59,7 +61,9 @@ void panic(const char *fmt, ...)
 
 void panic_trap(const char *message, const struct trap_frame *frame)
 {
-    if (hook)
+    if (hook) {
         trap_print_frame(frame, "#"); /* TAP diagnostics: the test log gets the registers */
+        trap_print_details(frame, "#");
+    }
     halt_after(message, frame);
 }

@@ -18,6 +18,7 @@
 #include "mm/layout.h"
 
 struct pmm kernel_pmm;
+struct pmm_stats pmm_boot_stats;
 
 #define MAX_WITHHELD (2 + BOOT_MAX_MODULES)
 struct pmm_range pmm_withheld[MAX_WITHHELD];
@@ -48,6 +49,7 @@ void pmm_boot_init(const struct boot_info *info)
                        pmm_withheld_count, BOOT_DIRECT_MAP_SIZE);
     if (err)
         panic("pmm_boot_init: pmm_init failed: %s", pmm_strerror(err));
+    pmm_get_stats(&kernel_pmm, &pmm_boot_stats);
 }
 
 static void print_run(paddr_t base, uint64_t pages, void *ctx)

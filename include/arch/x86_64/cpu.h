@@ -52,6 +52,19 @@ static inline uint64_t read_cr3(void)
     return v;
 }
 
+/* Switch address spaces: load a new PML4 (this also flushes the TLB's
+ * non-global entries, so reloading the same value is a full flush). */
+static inline void write_cr3(uint64_t pml4_phys)
+{
+    __asm__ volatile("mov %0, %%cr3" : : "r"(pml4_phys) : "memory");
+}
+
+/* Drop the TLB's translation of the page holding va. */
+static inline void invlpg(uint64_t va)
+{
+    __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+}
+
 static inline uint64_t read_cr4(void)
 {
     uint64_t v;

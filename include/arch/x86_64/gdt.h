@@ -25,5 +25,7 @@ void gdt_init(void);
 
 /* True when addr lies on the double-fault handler's own stack (IST1). */
 bool gdt_on_double_fault_stack(uint64_t addr);
+/* The guard page under that stack (page-aligned; unmapped once the VMM is up). */
+uint64_t gdt_double_fault_guard(void);
 
 #endif

@@ -49,6 +49,25 @@ void trap_print_frame(const struct trap_frame *frame, const char *prefix);
 /* Writes e.g. "kernel write, page not present" for a page-fault error code. */
 int trap_describe_page_fault(uint64_t error_code, char *buf, size_t size);
 
+/*
+ * Extra words for a fatal fault, supplied by a layer that knows more than the
+ * trap code (the VMM: what the page tables say about CR2, whether it is a
+ * stack guard page). summary appends a short text to the panic message;
+ * details prints more lines after the registers, each starting with prefix.
+ */
+typedef int (*trap_summary_fn)(const struct trap_frame *frame, uint64_t cr2, char *buf, size_t size);
+typedef void (*trap_details_fn)(const struct trap_frame *frame, uint64_t cr2, const char *prefix);
+void trap_set_explainer(trap_summary_fn summary, trap_details_fn details);
+/* Called by panic_trap after the registers. */
+void trap_print_details(const struct trap_frame *frame, const char *prefix);
+
+/*
+ * Faults from user mode (CPL 3) go to this handler instead of panicking the
+ * kernel; it should end the offending process. Set by the process layer.
+ */
+typedef void (*trap_user_fault_fn)(struct trap_frame *frame, uint64_t cr2);
+void trap_set_user_fault_handler(trap_user_fault_fn fn);
+
 /* What trap_catch() saw. */
 struct trap_record {
     unsigned vector;

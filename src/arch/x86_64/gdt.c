@@ -24,7 +24,12 @@ struct tss {
 
 #define DOUBLE_FAULT_STACK_SIZE 16384
 
-static uint8_t double_fault_stack[DOUBLE_FAULT_STACK_SIZE] __attribute__((aligned(16)));
+/* The page below the stack is a guard page the VMM leaves unmapped. */
+static struct {
+    uint8_t guard[4096];
+    uint8_t stack[DOUBLE_FAULT_STACK_SIZE];
+} double_fault __attribute__((aligned(4096)));
+#define double_fault_stack double_fault.stack
 static struct tss tss;
 
 /* Access byte: present, DPL, code/data, and type bits; flags: L (64-bit). */
@@ -54,6 +59,11 @@ bool gdt_on_double_fault_stack(uint64_t addr)
 {
     uint64_t base = (uint64_t)(uintptr_t)double_fault_stack;
     return addr >= base && addr < base + sizeof(double_fault_stack);
+}
+
+uint64_t gdt_double_fault_guard(void)
+{
+    return (uint64_t)(uintptr_t)double_fault.guard;
 }
 
 void gdt_init(void)

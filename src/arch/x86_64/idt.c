@@ -164,19 +164,47 @@ bool trap_catch(void (*fn)(void *), void *arg, struct trap_record *out)
     return caught;
 }
 
+static trap_summary_fn explain_summary;
+static trap_details_fn explain_details;
+static trap_user_fault_fn user_fault_handler;
+static uint64_t fatal_cr2; /* CR2 when the fatal trap was taken, for the details */
+
+void trap_set_explainer(trap_summary_fn summary, trap_details_fn details)
+{
+    explain_summary = summary;
+    explain_details = details;
+}
+
+void trap_set_user_fault_handler(trap_user_fault_fn fn)
+{
+    user_fault_handler = fn;
+}
+
+void trap_print_details(const struct trap_frame *frame, const char *prefix)
+{
+    if (explain_details)
+        explain_details(frame, fatal_cr2, prefix);
+}
+
 void trap_dispatch(struct trap_frame *frame)
 {
     unsigned v = (unsigned)frame->vector;
     if (v < VEC_EXCEPTIONS && handlers[v] && handlers[v](frame))
         return;
-    uint64_t cr2 = v == VEC_PAGE_FAULT ? read_cr2() : 0;
+    /* A double fault is often a page fault that could not be delivered (a
+     * stack overflow into a guard page): CR2 still names the address. */
+    uint64_t cr2 = (v == VEC_PAGE_FAULT || v == VEC_DOUBLE_FAULT) ? read_cr2() : 0;
+    if ((frame->cs & 3) == 3 && user_fault_handler) {
+        user_fault_handler(frame, cr2);
+        return;
+    }
     if (catcher.resume) {
         *catcher.record =
             (struct trap_record){v, frame->error_code, frame->rip, cr2, (uint64_t)(uintptr_t)frame};
         klongjmp(catcher.resume, 1);
     }
 
-    static char message[192];
+    static char message[320];
     int n = ksnprintf(message, sizeof(message), "#%s %s, error code %#llx, at rip %#llx",
                       trap_mnemonic(v), trap_name(v), (unsigned long long)frame->error_code,
                       (unsigned long long)frame->rip);
@@ -186,7 +214,10 @@ void trap_dispatch(struct trap_frame *frame)
         if ((size_t)n < sizeof(message))
             n += trap_describe_page_fault(frame->error_code, message + n, sizeof(message) - (size_t)n);
         if ((size_t)n < sizeof(message))
-            ksnprintf(message + n, sizeof(message) - (size_t)n, ")");
+            n += ksnprintf(message + n, sizeof(message) - (size_t)n, ")");
     }
+    if (explain_summary && n > 0 && (size_t)n < sizeof(message))
+        explain_summary(frame, cr2, message + n, sizeof(message) - (size_t)n);
+    fatal_cr2 = cr2;
     panic_trap(message, frame);
 }

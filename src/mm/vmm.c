@@ -1,0 +1,719 @@
+/*
+ * mm/vmm.c - page tables and address spaces (see include/mm/vmm.h).
+ *
+ * The whole file works on one idea: to reach the entry for a virtual address,
+ * start at the PML4 and use 9 bits of the address per level to pick an entry;
+ * a present entry that is not a leaf holds the physical address of the next
+ * table. find() does that walk without changing anything; slot_for() does it
+ * while creating missing tables. Everything else is a loop over a range built
+ * from those two.
+ *
+ * Each operation has two passes. The first (check_*) reads only and decides
+ * whether the whole request is valid; the second makes the changes. The only
+ * thing that can fail in the second pass is the PMM running out of frames, and
+ * then undo() removes what the second pass added, so a failed call leaves the
+ * tables and the PMM exactly as they were.
+ *
+ * Invariant: no page-table page below the PML4 is ever empty, except the
+ * kernel's PDPTs (the top-level kernel slots every space shares). prune()
+ * restores it after entries are removed.
+ */
+#include "mm/vmm.h"
+
+#include "lib/format.h"
+#include "mm/layout.h"
+
+/* Invalidate one page at a time up to this many pages, then reload CR3. */
+#define VMM_INVLPG_LIMIT 64
+
+/* ---- small helpers -------------------------------------------------------- */
+
+static pte_t *table_at(const struct vmm *vmm, paddr_t table)
+{
+    return (pte_t *)phys_window_ptr(&vmm->window, table);
+}
+
+static bool is_user(uint64_t va)
+{
+    return va < VMM_USER_END;
+}
+
+static uint64_t align_down(uint64_t x, uint64_t size)
+{
+    return x & ~(size - 1);
+}
+
+/* The physical address an entry points to, masking the low bits a large page ignores. */
+static paddr_t entry_addr(pte_t e, int level)
+{
+    if (level > 1 && (e & PTE_HUGE))
+        return e & PTE_ADDR_MASK & ~(vmm_level_size(level) - 1);
+    return e & PTE_ADDR_MASK;
+}
+
+static bool is_leaf(pte_t e, int level)
+{
+    return level == 1 || (e & PTE_HUGE);
+}
+
+/* The permission bits of a leaf entry for VMM_* flags. */
+static pte_t leaf_bits(const struct vmm *vmm, unsigned flags)
+{
+    pte_t e = PTE_PRESENT;
+    if (flags & VMM_WRITE)
+        e |= PTE_WRITE;
+    if (flags & VMM_USER)
+        e |= PTE_USER;
+    if (flags & VMM_NOCACHE)
+        e |= PTE_PCD | PTE_PWT;
+    if (!(flags & VMM_EXEC) && vmm->nx)
+        e |= PTE_NX;
+    return e;
+}
+
+/* The VMM_* flags a leaf entry grants. Without NX every page is executable. */
+static unsigned entry_vmm_flags(pte_t e)
+{
+    unsigned flags = 0;
+    if (e & PTE_WRITE)
+        flags |= VMM_WRITE;
+    if (e & PTE_USER)
+        flags |= VMM_USER;
+    if (e & PTE_PCD)
+        flags |= VMM_NOCACHE;
+    if (!(e & PTE_NX))
+        flags |= VMM_EXEC;
+    return flags;
+}
+
+static paddr_t new_table(struct address_space *as)
+{
+    paddr_t t = pmm_alloc_page_flags(as->vmm->pmm, PMM_ZERO);
+    if (t != PMM_NO_FRAME)
+        as->table_pages++;
+    return t;
+}
+
+static void free_table(struct address_space *as, paddr_t t)
+{
+    pmm_free_page(as->vmm->pmm, t);
+    as->table_pages--;
+}
+
+static bool table_empty(const pte_t *t)
+{
+    for (unsigned i = 0; i < VMM_ENTRIES; i++)
+        if (t[i])
+            return false;
+    return true;
+}
+
+const char *vmm_strerror(int err)
+{
+    switch (err) {
+    case VMM_OK: return "success";
+    case VMM_ERR_BAD_ARGUMENT: return "bad argument (size 0, unknown flags or physical address)";
+    case VMM_ERR_NONCANONICAL: return "non-canonical address in the range";
+    case VMM_ERR_MISALIGNED: return "address or size not page-aligned";
+    case VMM_ERR_KERNEL_ADDRESS: return "kernel address in a user range";
+    case VMM_ERR_USER_ADDRESS: return "user address in the kernel's space";
+    case VMM_ERR_ALREADY_MAPPED: return "already mapped";
+    case VMM_ERR_NOT_MAPPED: return "not mapped";
+    case VMM_ERR_NO_MEMORY: return "out of physical memory";
+    case VMM_ERR_SPLITS_LARGE: return "range splits a large page";
+    case VMM_ERR_NOT_OWNED: return "memory not from vmm_alloc";
+    case VMM_ERR_KERNEL_SLOT: return "new kernel top-level slot after user spaces exist";
+    default: return "unknown VMM error";
+    }
+}
+
+/* ---- walking -------------------------------------------------------------- */
+
+/*
+ * Walk toward va until a non-present entry or a leaf. Returns the level it
+ * stopped at and points *slot at that entry; the entry covers
+ * vmm_level_size(level) bytes around va.
+ */
+static int find(const struct address_space *as, uint64_t va, pte_t **slot)
+{
+    paddr_t table = as->pml4;
+    for (int level = VMM_LEVELS;; level--) {
+        pte_t *e = &table_at(as->vmm, table)[vmm_index(va, level)];
+        if (!(*e & PTE_PRESENT) || is_leaf(*e, level)) {
+            *slot = e;
+            return level;
+        }
+        table = entry_addr(*e, level);
+    }
+}
+
+/*
+ * Walk to the entry for va at `target` level, creating the tables on the way.
+ * New intermediate entries allow everything (write, and user in the lower
+ * half): the leaf decides the permissions.
+ */
+static int slot_for(struct address_space *as, uint64_t va, int target, pte_t **slot)
+{
+    paddr_t table = as->pml4;
+    for (int level = VMM_LEVELS; level > target; level--) {
+        pte_t *e = &table_at(as->vmm, table)[vmm_index(va, level)];
+        if (!(*e & PTE_PRESENT)) {
+            if (level == VMM_LEVELS && !is_user(va) && (!as->kernel || as->vmm->user_spaces))
+                return VMM_ERR_KERNEL_SLOT;
+            paddr_t t = new_table(as);
+            if (t == PMM_NO_FRAME)
+                return VMM_ERR_NO_MEMORY;
+            *e = t | PTE_PRESENT | PTE_WRITE | (is_user(va) ? PTE_USER : 0);
+        } else if (is_leaf(*e, level)) {
+            return VMM_ERR_ALREADY_MAPPED; /* a large page is in the way */
+        }
+        table = entry_addr(*e, level);
+    }
+    *slot = &table_at(as->vmm, table)[vmm_index(va, target)];
+    return VMM_OK;
+}
+
+/* ---- checks: the first pass, which changes nothing ------------------------- */
+
+/* Is [va, va+size) a valid range for this space with these flags? */
+static int check_range(const struct address_space *as, uint64_t va, uint64_t size, unsigned flags)
+{
+    if (size == 0 || (flags & ~VMM_FLAGS_ALL))
+        return VMM_ERR_BAD_ARGUMENT;
+    uint64_t last = va + size - 1;
+    if (last < va || !vmm_is_canonical(va) || !vmm_is_canonical(last) || is_user(va) != is_user(last))
+        return VMM_ERR_NONCANONICAL;
+    if ((va | size) & (PAGE_SIZE - 1))
+        return VMM_ERR_MISALIGNED;
+    if (!is_user(va) && (!as->kernel || (flags & VMM_USER)))
+        return VMM_ERR_KERNEL_ADDRESS;
+    if (is_user(va) && as->kernel)
+        return VMM_ERR_USER_ADDRESS;
+    return VMM_OK;
+}
+
+/* Is nothing in [start, last] mapped? Skips whole holes at once. */
+static int check_unmapped(const struct address_space *as, uint64_t start, uint64_t last)
+{
+    for (uint64_t va = start;;) {
+        pte_t *e;
+        int level = find(as, va, &e);
+        if (*e & PTE_PRESENT)
+            return VMM_ERR_ALREADY_MAPPED;
+        uint64_t hole_last = align_down(va, vmm_level_size(level)) + vmm_level_size(level) - 1;
+        if (hole_last >= last)
+            return VMM_OK;
+        va = hole_last + 1;
+    }
+}
+
+/* Is every page of [start, last] mapped, no large page sticking out of it,
+ * and (if need_owned) every page from vmm_alloc? */
+static int check_mapped(const struct address_space *as, uint64_t start, uint64_t last,
+                        bool need_owned)
+{
+    for (uint64_t va = start;;) {
+        pte_t *e;
+        int level = find(as, va, &e);
+        if (!(*e & PTE_PRESENT))
+            return VMM_ERR_NOT_MAPPED;
+        uint64_t page_start = align_down(va, vmm_level_size(level));
+        uint64_t page_last = page_start + vmm_level_size(level) - 1;
+        if (page_start < start || page_last > last)
+            return VMM_ERR_SPLITS_LARGE;
+        if (need_owned && !(*e & PTE_OWNED))
+            return VMM_ERR_NOT_OWNED;
+        if (page_last >= last)
+            return VMM_OK;
+        va = page_last + 1;
+    }
+}
+
+/* ---- removing: clear entries, then free tables that became empty ----------- */
+
+/*
+ * Free the tables below `table` (at `level`) that cover only empty space in
+ * [start, last]. The kernel's PDPTs stay: every address space shares them.
+ */
+static void prune_level(struct address_space *as, paddr_t table, int level, uint64_t start,
+                        uint64_t last)
+{
+    pte_t *t = table_at(as->vmm, table);
+    uint64_t span = vmm_level_size(level);
+    /* The address entry 0 of this table covers (sign-extended at the top level). */
+    uint64_t base = level == VMM_LEVELS ? (is_user(start) ? 0 : 0xFFFF000000000000ULL)
+                                        : align_down(start, span * VMM_ENTRIES);
+    for (unsigned i = vmm_index(start, level); i <= vmm_index(last, level); i++) {
+        pte_t e = t[i];
+        if (!(e & PTE_PRESENT) || is_leaf(e, level))
+            continue;
+        uint64_t child_first = base + (uint64_t)i * span;
+        uint64_t child_last = child_first + span - 1;
+        paddr_t child = entry_addr(e, level);
+        if (level - 1 > 1)
+            prune_level(as, child, level - 1, start > child_first ? start : child_first,
+                        last < child_last ? last : child_last);
+        if (level == VMM_LEVELS && !is_user(child_first))
+            continue;
+        if (table_empty(table_at(as->vmm, child))) {
+            t[i] = 0;
+            free_table(as, child);
+        }
+    }
+}
+
+static void prune(struct address_space *as, uint64_t start, uint64_t last)
+{
+    prune_level(as, as->pml4, VMM_LEVELS, start, last);
+}
+
+/*
+ * Clear every present leaf in [start, last] (which the caller has checked),
+ * returning frames vmm_alloc mapped. Returns how many entries it cleared.
+ */
+static uint64_t clear_entries(struct address_space *as, uint64_t start, uint64_t last)
+{
+    const struct vmm *vmm = as->vmm;
+    bool one_by_one = vmm->invalidate_page && (last - start) / PAGE_SIZE < VMM_INVLPG_LIMIT;
+    uint64_t cleared = 0;
+    for (uint64_t va = start;;) {
+        pte_t *e;
+        int level = find(as, va, &e);
+        uint64_t page_start = align_down(va, vmm_level_size(level));
+        if (*e & PTE_PRESENT) {
+            pte_t old = *e;
+            *e = 0;
+            if (one_by_one)
+                vmm->invalidate_page(page_start);
+            if (old & PTE_OWNED) {
+                pmm_free_page(vmm->pmm, entry_addr(old, level));
+                as->owned_pages--;
+            }
+            cleared++;
+        }
+        uint64_t page_last = page_start + vmm_level_size(level) - 1;
+        if (page_last >= last)
+            break;
+        va = page_last + 1;
+    }
+    if (!one_by_one && cleared && vmm->invalidate_all)
+        vmm->invalidate_all();
+    return cleared;
+}
+
+/* Undo a half-done map or alloc of [va, va+size): `done` bytes were mapped. */
+static void undo(struct address_space *as, uint64_t va, uint64_t done, uint64_t size)
+{
+    if (done)
+        clear_entries(as, va, va + done - 1);
+    prune(as, va, va + size - 1);
+}
+
+/* ---- the public operations ------------------------------------------------- */
+
+void vmm_setup(struct vmm *vmm, struct pmm *pmm, struct phys_window window, bool nx, bool gib_pages)
+{
+    *vmm = (struct vmm){.pmm = pmm, .window = window, .nx = nx, .gib_pages = gib_pages};
+}
+
+int vmm_kernel_space_init(struct vmm *vmm, struct address_space *as)
+{
+    *as = (struct address_space){.vmm = vmm, .kernel = true};
+    as->pml4 = new_table(as);
+    if (as->pml4 == PMM_NO_FRAME)
+        return VMM_ERR_NO_MEMORY;
+    vmm->kernel_pml4 = as->pml4;
+    return VMM_OK;
+}
+
+int vmm_kernel_reserve_slot(struct address_space *kernel, uint64_t va)
+{
+    if (!vmm_is_canonical(va))
+        return VMM_ERR_NONCANONICAL;
+    if (is_user(va) || !kernel->kernel)
+        return VMM_ERR_USER_ADDRESS;
+    pte_t *e = &table_at(kernel->vmm, kernel->pml4)[vmm_index(va, VMM_LEVELS)];
+    if (*e & PTE_PRESENT)
+        return VMM_OK;
+    if (kernel->vmm->user_spaces)
+        return VMM_ERR_KERNEL_SLOT;
+    paddr_t t = new_table(kernel);
+    if (t == PMM_NO_FRAME)
+        return VMM_ERR_NO_MEMORY;
+    *e = t | PTE_PRESENT | PTE_WRITE;
+    return VMM_OK;
+}
+
+int vmm_space_create(struct vmm *vmm, struct address_space *as)
+{
+    *as = (struct address_space){.vmm = vmm};
+    if (vmm->kernel_pml4 == 0)
+        return VMM_ERR_BAD_ARGUMENT;
+    as->pml4 = new_table(as);
+    if (as->pml4 == PMM_NO_FRAME)
+        return VMM_ERR_NO_MEMORY;
+    const pte_t *kernel = table_at(vmm, vmm->kernel_pml4);
+    pte_t *mine = table_at(vmm, as->pml4);
+    for (unsigned i = VMM_ENTRIES / 2; i < VMM_ENTRIES; i++)
+        mine[i] = kernel[i];
+    vmm->user_spaces++;
+    return VMM_OK;
+}
+
+/* Free a user-half table and everything below it. */
+static void destroy_table(struct address_space *as, paddr_t table, int level)
+{
+    pte_t *t = table_at(as->vmm, table);
+    for (unsigned i = 0; i < VMM_ENTRIES; i++) {
+        pte_t e = t[i];
+        if (!(e & PTE_PRESENT))
+            continue;
+        if (is_leaf(e, level)) {
+            if (e & PTE_OWNED) {
+                pmm_free_page(as->vmm->pmm, entry_addr(e, level));
+                as->owned_pages--;
+            }
+        } else {
+            destroy_table(as, entry_addr(e, level), level - 1);
+        }
+    }
+    free_table(as, table);
+}
+
+void vmm_space_destroy(struct address_space *as)
+{
+    if (as->kernel || as->pml4 == 0)
+        return;
+    pte_t *top = table_at(as->vmm, as->pml4);
+    for (unsigned i = 0; i < VMM_ENTRIES / 2; i++)
+        if (top[i] & PTE_PRESENT)
+            destroy_table(as, entry_addr(top[i], VMM_LEVELS), VMM_LEVELS - 1);
+    free_table(as, as->pml4);
+    as->pml4 = 0;
+    as->vmm->user_spaces--;
+}
+
+/* The largest page that fits at va/pa with `remaining` bytes to go. */
+static int leaf_level(const struct vmm *vmm, uint64_t va, paddr_t pa, uint64_t remaining,
+                      unsigned flags)
+{
+    if (flags & VMM_LARGE) {
+        if (vmm->gib_pages && !((va | pa) & (HUGE_PAGE_SIZE - 1)) && remaining >= HUGE_PAGE_SIZE)
+            return 3;
+        if (!((va | pa) & (LARGE_PAGE_SIZE - 1)) && remaining >= LARGE_PAGE_SIZE)
+            return 2;
+    }
+    return 1;
+}
+
+int vmm_map(struct address_space *as, uint64_t va, paddr_t pa, uint64_t size, unsigned flags)
+{
+    int err = check_range(as, va, size, flags);
+    if (err)
+        return err;
+    if (pa & (PAGE_SIZE - 1))
+        return VMM_ERR_MISALIGNED;
+    if (pa + size < pa || pa + size > (1ULL << 52))
+        return VMM_ERR_BAD_ARGUMENT;
+    err = check_unmapped(as, va, va + size - 1);
+    if (err)
+        return err;
+
+    pte_t bits = leaf_bits(as->vmm, flags);
+    for (uint64_t done = 0; done < size;) {
+        int level = leaf_level(as->vmm, va + done, pa + done, size - done, flags);
+        pte_t *slot;
+        err = slot_for(as, va + done, level, &slot);
+        if (err) {
+            undo(as, va, done, size);
+            return err;
+        }
+        *slot = (pa + done) | bits | (level > 1 ? PTE_HUGE : 0);
+        done += vmm_level_size(level);
+    }
+    return VMM_OK;
+}
+
+int vmm_unmap(struct address_space *as, uint64_t va, uint64_t size)
+{
+    int err = check_range(as, va, size, 0);
+    if (err)
+        return err;
+    err = check_mapped(as, va, va + size - 1, false);
+    if (err)
+        return err;
+    clear_entries(as, va, va + size - 1);
+    prune(as, va, va + size - 1);
+    return VMM_OK;
+}
+
+int vmm_protect(struct address_space *as, uint64_t va, uint64_t size, unsigned flags)
+{
+    flags &= ~VMM_LARGE;
+    int err = check_range(as, va, size, flags);
+    if (err)
+        return err;
+    uint64_t last = va + size - 1;
+    err = check_mapped(as, va, last, false);
+    if (err)
+        return err;
+    const struct vmm *vmm = as->vmm;
+    bool one_by_one = vmm->invalidate_page && size / PAGE_SIZE <= VMM_INVLPG_LIMIT;
+    pte_t bits = leaf_bits(vmm, flags);
+    for (uint64_t v = va;;) {
+        pte_t *e;
+        int level = find(as, v, &e);
+        *e = (*e & (PTE_ADDR_MASK | PTE_HUGE | PTE_OWNED)) | bits;
+        if (one_by_one)
+            vmm->invalidate_page(v);
+        uint64_t page_last = v + vmm_level_size(level) - 1; /* v is page-aligned here */
+        if (page_last >= last)
+            break;
+        v = page_last + 1;
+    }
+    if (!one_by_one && vmm->invalidate_all)
+        vmm->invalidate_all();
+    return VMM_OK;
+}
+
+int vmm_alloc(struct address_space *as, uint64_t va, uint64_t size, unsigned flags)
+{
+    flags &= ~VMM_LARGE; /* always 4 KiB pages: frames come one at a time */
+    int err = check_range(as, va, size, flags);
+    if (err)
+        return err;
+    err = check_unmapped(as, va, va + size - 1);
+    if (err)
+        return err;
+
+    pte_t bits = leaf_bits(as->vmm, flags) | PTE_OWNED;
+    for (uint64_t done = 0; done < size; done += PAGE_SIZE) {
+        paddr_t frame = pmm_alloc_page_flags(as->vmm->pmm, PMM_ZERO);
+        if (frame == PMM_NO_FRAME) {
+            undo(as, va, done, size);
+            return VMM_ERR_NO_MEMORY;
+        }
+        pte_t *slot;
+        err = slot_for(as, va + done, 1, &slot);
+        if (err) {
+            pmm_free_page(as->vmm->pmm, frame);
+            undo(as, va, done, size);
+            return err;
+        }
+        *slot = frame | bits;
+        as->owned_pages++;
+    }
+    return VMM_OK;
+}
+
+int vmm_free(struct address_space *as, uint64_t va, uint64_t size)
+{
+    int err = check_range(as, va, size, 0);
+    if (err)
+        return err;
+    err = check_mapped(as, va, va + size - 1, true);
+    if (err)
+        return err;
+    clear_entries(as, va, va + size - 1);
+    prune(as, va, va + size - 1);
+    return VMM_OK;
+}
+
+int vmm_translate(const struct address_space *as, uint64_t va, paddr_t *pa, unsigned *flags,
+                  uint64_t *page_size)
+{
+    if (!vmm_is_canonical(va))
+        return VMM_ERR_NONCANONICAL;
+    pte_t *e;
+    int level = find(as, va, &e);
+    if (!(*e & PTE_PRESENT))
+        return VMM_ERR_NOT_MAPPED;
+    uint64_t size = vmm_level_size(level);
+    if (pa)
+        *pa = entry_addr(*e, level) + (va & (size - 1));
+    if (flags)
+        *flags = entry_vmm_flags(*e) | (level > 1 ? VMM_LARGE : 0);
+    if (page_size)
+        *page_size = size;
+    return VMM_OK;
+}
+
+/* ---- walks and dumps --------------------------------------------------------- */
+
+void vmm_walk(const struct address_space *as, uint64_t va, struct vmm_walk *walk)
+{
+    *walk = (struct vmm_walk){0};
+    if (!vmm_is_canonical(va))
+        return;
+    paddr_t table = as->pml4;
+    for (int level = VMM_LEVELS; level >= 1; level--) {
+        int step = walk->steps++;
+        unsigned i = vmm_index(va, level);
+        pte_t e = table_at(as->vmm, table)[i];
+        walk->table[step] = table;
+        walk->index[step] = i;
+        walk->entry[step] = e;
+        if (!(e & PTE_PRESENT))
+            return;
+        if (is_leaf(e, level)) {
+            walk->mapped = true;
+            walk->page_size = vmm_level_size(level);
+            walk->phys = entry_addr(e, level) + (va & (walk->page_size - 1));
+            return;
+        }
+        table = entry_addr(e, level);
+    }
+}
+
+const char *vmm_level_name(int level)
+{
+    static const char *const names[] = {"?", "PT", "PD", "PDPT", "PML4"};
+    return level >= 1 && level <= VMM_LEVELS ? names[level] : names[0];
+}
+
+int vmm_entry_flags(pte_t e, char *buf, size_t size)
+{
+    static const struct {
+        pte_t bit;
+        const char *name;
+    } names[] = {
+        {PTE_PRESENT, "P"}, {PTE_WRITE, "W"},  {PTE_USER, "U"},     {PTE_PWT, "PWT"},
+        {PTE_PCD, "PCD"},   {PTE_ACCESSED, "A"}, {PTE_DIRTY, "D"}, {PTE_HUGE, "PS"},
+        {PTE_GLOBAL, "G"},  {PTE_OWNED, "OWN"}, {PTE_NX, "NX"},
+    };
+    int n = 0;
+    if (size)
+        buf[0] = '\0';
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (!(e & names[i].bit))
+            continue;
+        int w = ksnprintf(buf + n, (size_t)n < size ? size - (size_t)n : 0, "%s%s", n ? " " : "",
+                          names[i].name);
+        n += w;
+    }
+    if (n == 0)
+        n = ksnprintf(buf, size, "-");
+    return n;
+}
+
+static const char *size_name(uint64_t size)
+{
+    return size == HUGE_PAGE_SIZE ? "1 GiB" : size == LARGE_PAGE_SIZE ? "2 MiB" : "4 KiB";
+}
+
+/* "read-only, no-exec, kernel" for a leaf entry. */
+static void describe_access(pte_t e, char *buf, size_t size)
+{
+    ksnprintf(buf, size, "%s, %s, %s", (e & PTE_WRITE) ? "writable" : "read-only",
+              (e & PTE_NX) ? "no-exec" : "executable", (e & PTE_USER) ? "user" : "kernel-only");
+}
+
+void vmm_dump_address(const struct address_space *as, uint64_t va, vmm_print_fn print, void *ctx)
+{
+    char line[160], flags[64], access[64];
+    struct vmm_walk w;
+    vmm_walk(as, va, &w);
+    ksnprintf(line, sizeof(line), "walk of %#llx in the space with PML4 at %#llx:",
+              (unsigned long long)va, (unsigned long long)as->pml4);
+    print(ctx, line);
+    if (w.steps == 0) {
+        print(ctx, "  not canonical: bits 63..47 differ, so no table is read (#GP, not #PF)");
+        return;
+    }
+    for (int s = 0; s < w.steps; s++) {
+        int level = VMM_LEVELS - s;
+        pte_t e = w.entry[s];
+        vmm_entry_flags(e, flags, sizeof(flags));
+        const char *what = !(e & PTE_PRESENT) ? "not present"
+                           : is_leaf(e, level) ? "maps a frame"
+                                               : "next table";
+        char target[24] = "";
+        if (e & PTE_PRESENT)
+            ksnprintf(target, sizeof(target), "%#llx", (unsigned long long)entry_addr(e, level));
+        ksnprintf(line, sizeof(line), "  %-4s[%3u] at %#llx = 0x%016llx  %-12s %-12s %s",
+                  vmm_level_name(level), w.index[s],
+                  (unsigned long long)(w.table[s] + w.index[s] * sizeof(pte_t)),
+                  (unsigned long long)e, what, target, flags);
+        print(ctx, line);
+    }
+    if (w.mapped) {
+        describe_access(w.entry[w.steps - 1], access, sizeof(access));
+        ksnprintf(line, sizeof(line), "  => physical %#llx (%s page, %s)",
+                  (unsigned long long)w.phys, size_name(w.page_size), access);
+    } else {
+        ksnprintf(line, sizeof(line), "  => not mapped: the %s entry is not present",
+                  vmm_level_name(VMM_LEVELS - w.steps + 1));
+    }
+    print(ctx, line);
+}
+
+/* A run of pages printed as one line by vmm_dump_space. */
+struct dump_run {
+    bool open;
+    uint64_t va, next_va;
+    paddr_t pa, next_pa;
+    uint64_t page_size, pages;
+    pte_t bits; /* the permission bits every page of the run has */
+};
+
+#define DUMP_BITS (PTE_WRITE | PTE_USER | PTE_PCD | PTE_PWT | PTE_NX | PTE_OWNED | PTE_GLOBAL)
+
+static void dump_flush(struct dump_run *r, vmm_print_fn print, void *ctx)
+{
+    if (!r->open)
+        return;
+    char line[160], flags[64];
+    vmm_entry_flags(r->bits | PTE_PRESENT, flags, sizeof(flags));
+    ksnprintf(line, sizeof(line), "  0x%016llx-0x%016llx -> %#llx  %s x %llu  %s",
+              (unsigned long long)r->va, (unsigned long long)(r->next_va - 1),
+              (unsigned long long)r->pa, size_name(r->page_size), (unsigned long long)r->pages,
+              flags);
+    print(ctx, line);
+    r->open = false;
+}
+
+static void dump_leaf(struct dump_run *r, uint64_t va, paddr_t pa, uint64_t size, pte_t bits,
+                      vmm_print_fn print, void *ctx)
+{
+    if (r->open && va == r->next_va && pa == r->next_pa && size == r->page_size && bits == r->bits) {
+        r->pages++;
+    } else {
+        dump_flush(r, print, ctx);
+        *r = (struct dump_run){true, va, va, pa, pa, size, 0, bits};
+        r->pages = 1;
+    }
+    r->next_va = va + size;
+    r->next_pa = pa + size;
+}
+
+static void dump_table(const struct address_space *as, paddr_t table, int level, uint64_t base,
+                       struct dump_run *r, vmm_print_fn print, void *ctx)
+{
+    const pte_t *t = table_at(as->vmm, table);
+    for (unsigned i = 0; i < VMM_ENTRIES; i++) {
+        pte_t e = t[i];
+        uint64_t va = base + (uint64_t)i * vmm_level_size(level);
+        if (level == VMM_LEVELS && i >= VMM_ENTRIES / 2)
+            va |= 0xFFFF000000000000ULL; /* sign-extend the upper half */
+        if (!(e & PTE_PRESENT))
+            continue;
+        if (is_leaf(e, level))
+            dump_leaf(r, va, entry_addr(e, level), vmm_level_size(level), e & DUMP_BITS, print, ctx);
+        else
+            dump_table(as, entry_addr(e, level), level - 1, va, r, print, ctx);
+    }
+}
+
+void vmm_dump_space(const struct address_space *as, vmm_print_fn print, void *ctx)
+{
+    char line[120];
+    ksnprintf(line, sizeof(line), "address space with PML4 at %#llx (%s):",
+              (unsigned long long)as->pml4, as->kernel ? "the kernel's" : "a user space");
+    print(ctx, line);
+    struct dump_run run = {0};
+    dump_table(as, as->pml4, VMM_LEVELS, 0, &run, print, ctx);
+    dump_flush(&run, print, ctx);
+    ksnprintf(line, sizeof(line), "  %llu page-table pages owned, %llu frames from vmm_alloc",
+              (unsigned long long)as->table_pages, (unsigned long long)as->owned_pages);
+    print(ctx, line);
+}
