@@ -113,7 +113,7 @@ static void crash_on_purpose(const char *kind)
     if (!strcmp(kind, "hang"))
         for (;;)
             __asm__ volatile("cli; hlt");
-    kprintf("kiln: warning: crash=%s is not a known kind (panic, page-fault, triple-fault, hang)\n",
+    kprintf("kiln: warning: crash=%s is not a known kind (panic, page-fault, triple-fault, hang, stack-overflow)\n",
             kind);
 }
 
