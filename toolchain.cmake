@@ -26,6 +26,9 @@ set(KILN_KERNEL_C_FLAGS
   -mgeneral-regs-only     # no SSE/x87: the kernel does not save FPU state
   -fno-omit-frame-pointer # RBP chains make backtraces possible
   -fno-asynchronous-unwind-tables
+  -Wframe-larger-than=4096 # kernel stacks are 16 KiB: a big local belongs in static or kmalloc memory
+  -fstack-clash-protection # touch each page of a large frame in order, so an overflow
+                           # hits the guard page instead of jumping over it
 )
 
 set(KILN_KERNEL_LINK_FLAGS

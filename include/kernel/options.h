@@ -14,6 +14,7 @@ struct kernel_options {
     char ktest[128]; /* suites to run ("all", "pmm,boot"); empty: no tests */
     char crash[32];  /* crash on purpose (docs/command-line.md); empty: no */
     char bench[64];  /* benchmarks to run ("all", "pmm"); empty: none */
+    char heap[16];   /* "buddy" (default) or "list": the allocator behind kmalloc */
     char walk[128];  /* addresses to show the page-table walk of, or "space" */
     bool poweroff;   /* power off after booting instead of idling */
 };

@@ -29,6 +29,8 @@
  */
 #define KERNEL_HEAP_BASE 0xFFFFC00000000000ULL
 #define KERNEL_HEAP_MAX (64ULL << 30)
+/* Further up the heap's slot: a range the tests and benchmarks may map and unmap. */
+#define KERNEL_SCRATCH_BASE (KERNEL_HEAP_BASE + (256ULL << 30))
 #define KERNEL_STACKS_BASE 0xFFFFE00000000000ULL
 #define KSTACK_SLOT_SIZE (64ULL << 10)
 #define KSTACK_SIZE (16ULL << 10)

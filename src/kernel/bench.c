@@ -73,7 +73,7 @@ static void bench_vmm(void)
     bench_direct_map(true);
     bench_direct_map(false);
 
-    const uint64_t va = KERNEL_HEAP_BASE + (60ULL << 30), size = 1ULL << 20;
+    const uint64_t va = KERNEL_SCRATCH_BASE, size = 1ULL << 20;
     /* Warm up once (page-table pages get created and freed like every time). */
     if (vmm_alloc(&kernel_space, va, size, VMM_WRITE) || vmm_free(&kernel_space, va, size)) {
         kprintf("bench: vmm: vmm_alloc of 1 MiB failed\n");

@@ -26,6 +26,7 @@
 #include "mm/layout.h"
 #include "lib/cmdline.h"
 #include "lib/format.h"
+#include "mm/kheap.h"
 #include "mm/pmm_boot.h"
 #include "mm/vmm_boot.h"
 
@@ -152,10 +153,23 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     uint64_t t_vmm_done = rdtsc();
     vmm_boot_report();
 
+    enum kheap_backend backend = KHEAP_BUDDY;
+    if (!strcmp(kernel_options.heap, "list"))
+        backend = KHEAP_LIST;
+    else if (kernel_options.heap[0] && strcmp(kernel_options.heap, "buddy"))
+        kprintf("kiln: warning: heap=%s is not an allocator (buddy or list); using buddy\n",
+                kernel_options.heap);
+    uint64_t t_heap = rdtsc();
+    kheap_boot_init(backend);
+    uint64_t t_heap_done = rdtsc();
+    kheap_print_summary(&kernel_heap);
+
     /* rdtsc deltas; under QEMU -icount shift=0 these count instructions (ci/bench). */
-    kprintf("boot: cycles: early-setup %llu, mb2-parse %llu, pmm-init %llu, vmm-init %llu\n",
+    kprintf("boot: cycles: early-setup %llu, mb2-parse %llu, pmm-init %llu, vmm-init %llu, "
+            "heap-init %llu\n",
             (unsigned long long)(t_parse - t_start), (unsigned long long)(t_parsed - t_parse),
-            (unsigned long long)(t_pmm_done - t_pmm), (unsigned long long)(t_vmm_done - t_vmm));
+            (unsigned long long)(t_pmm_done - t_pmm), (unsigned long long)(t_vmm_done - t_vmm),
+            (unsigned long long)(t_heap_done - t_heap));
     if (kernel_options.walk[0])
         show_walks(kernel_options.walk);
 

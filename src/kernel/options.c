@@ -29,6 +29,7 @@ static const struct option options[] = {
     {"poweroff", FLAG, "power off after the boot report instead of idling"},
     {"crash", TEXT, "crash on purpose after booting: panic, page-fault, triple-fault, hang or "
                     "stack-overflow"},
+    {"heap", TEXT, "which allocator backs kmalloc: buddy (the default) or list"},
     {"walk", TEXT, "print the page-table walk of addresses (walk=0xADDR[,0xADDR], or walk=space "
                    "for the whole kernel space)"},
     {"bench", TEXT, "run in-kernel benchmarks (all, or NAME[,NAME]) and power off"},
@@ -45,6 +46,8 @@ static void apply(const struct option *opt, const struct cmdline_arg *arg)
         ksnprintf(kernel_options.crash, sizeof(kernel_options.crash), "%s", arg->value);
     else if (!strcmp(opt->name, "bench"))
         ksnprintf(kernel_options.bench, sizeof(kernel_options.bench), "%s", arg->value);
+    else if (!strcmp(opt->name, "heap"))
+        ksnprintf(kernel_options.heap, sizeof(kernel_options.heap), "%s", arg->value);
     else if (!strcmp(opt->name, "walk"))
         ksnprintf(kernel_options.walk, sizeof(kernel_options.walk), "%s", arg->value);
     else if (!strcmp(opt->name, "poweroff"))

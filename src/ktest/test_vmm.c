@@ -27,8 +27,8 @@ extern char boot_pml4[], boot_stack_guard[];
 #define PF_W 0x2u
 #define PF_I 0x10u
 
-/* A test area in the kernel heap's slot, above anything kmalloc uses in tests. */
-#define TEST_VA (KERNEL_HEAP_BASE + (60ULL << 30))
+/* A test area in the kernel heap's slot, above anything kmalloc uses. */
+#define TEST_VA KERNEL_SCRATCH_BASE
 #define USER_VA 0x400000ULL
 
 static uint64_t free_bytes(void)

@@ -301,12 +301,43 @@ static uint64_t clear_entries(struct address_space *as, uint64_t start, uint64_t
     return cleared;
 }
 
+/*
+ * prune() keeps the kernel's PDPTs, so a failed map or alloc in the kernel's
+ * space would leave behind the PDPTs it made for new top-level slots. Before
+ * the second pass, note which slots of the range are empty; undo() frees the
+ * PDPTs that appeared there (no user space shares them: they could only be
+ * made while none exists).
+ */
+struct empty_slots {
+    uint64_t bits[VMM_ENTRIES / 64];
+};
+
+static void note_empty_slots(const struct address_space *as, uint64_t va, uint64_t size,
+                             struct empty_slots *s)
+{
+    *s = (struct empty_slots){{0}};
+    if (!as->kernel)
+        return;
+    const pte_t *top = table_at(as->vmm, as->pml4);
+    for (unsigned i = vmm_index(va, VMM_LEVELS); i <= vmm_index(va + size - 1, VMM_LEVELS); i++)
+        if (!(top[i] & PTE_PRESENT))
+            s->bits[i / 64] |= 1ULL << (i % 64);
+}
+
 /* Undo a half-done map or alloc of [va, va+size): `done` bytes were mapped. */
-static void undo(struct address_space *as, uint64_t va, uint64_t done, uint64_t size)
+static void undo(struct address_space *as, uint64_t va, uint64_t done, uint64_t size,
+                 const struct empty_slots *was_empty)
 {
     if (done)
         clear_entries(as, va, va + done - 1);
     prune(as, va, va + size - 1);
+    pte_t *top = table_at(as->vmm, as->pml4);
+    for (unsigned i = 0; i < VMM_ENTRIES; i++) {
+        if (((was_empty->bits[i / 64] >> (i % 64)) & 1) && (top[i] & PTE_PRESENT)) {
+            free_table(as, entry_addr(top[i], VMM_LEVELS));
+            top[i] = 0;
+        }
+    }
 }
 
 /* ---- the public operations ------------------------------------------------- */
@@ -419,13 +450,15 @@ int vmm_map(struct address_space *as, uint64_t va, paddr_t pa, uint64_t size, un
     if (err)
         return err;
 
+    struct empty_slots empty;
+    note_empty_slots(as, va, size, &empty);
     pte_t bits = leaf_bits(as->vmm, flags);
     for (uint64_t done = 0; done < size;) {
         int level = leaf_level(as->vmm, va + done, pa + done, size - done, flags);
         pte_t *slot;
         err = slot_for(as, va + done, level, &slot);
         if (err) {
-            undo(as, va, done, size);
+            undo(as, va, done, size, &empty);
             return err;
         }
         *slot = (pa + done) | bits | (level > 1 ? PTE_HUGE : 0);
@@ -486,18 +519,20 @@ int vmm_alloc(struct address_space *as, uint64_t va, uint64_t size, unsigned fla
     if (err)
         return err;
 
+    struct empty_slots empty;
+    note_empty_slots(as, va, size, &empty);
     pte_t bits = leaf_bits(as->vmm, flags) | PTE_OWNED;
     for (uint64_t done = 0; done < size; done += PAGE_SIZE) {
         paddr_t frame = pmm_alloc_page_flags(as->vmm->pmm, PMM_ZERO);
         if (frame == PMM_NO_FRAME) {
-            undo(as, va, done, size);
+            undo(as, va, done, size, &empty);
             return VMM_ERR_NO_MEMORY;
         }
         pte_t *slot;
         err = slot_for(as, va + done, 1, &slot);
         if (err) {
             pmm_free_page(as->vmm->pmm, frame);
-            undo(as, va, done, size);
+            undo(as, va, done, size, &empty);
             return err;
         }
         *slot = frame | bits;
@@ -587,7 +622,9 @@ int vmm_entry_flags(pte_t e, char *buf, size_t size)
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         if (!(e & names[i].bit))
             continue;
-        int w = ksnprintf(buf + n, (size_t)n < size ? size - (size_t)n : 0, "%s%s", n ? " " : "",
+        /* Past the end (or with buf NULL and size 0) only count: buf + n would be undefined. */
+        bool room = (size_t)n < size;
+        int w = ksnprintf(room ? buf + n : NULL, room ? size - (size_t)n : 0, "%s%s", n ? " " : "",
                           names[i].name);
         n += w;
     }
@@ -653,7 +690,8 @@ struct dump_run {
     uint64_t va, next_va;
     paddr_t pa, next_pa;
     uint64_t page_size, pages;
-    pte_t bits; /* the permission bits every page of the run has */
+    pte_t bits;      /* the permission bits every page of the run has */
+    bool scattered;  /* the frames are not one physically contiguous range */
 };
 
 #define DUMP_BITS (PTE_WRITE | PTE_USER | PTE_PCD | PTE_PWT | PTE_NX | PTE_OWNED | PTE_GLOBAL)
@@ -664,10 +702,10 @@ static void dump_flush(struct dump_run *r, vmm_print_fn print, void *ctx)
         return;
     char line[160], flags[64];
     vmm_entry_flags(r->bits | PTE_PRESENT, flags, sizeof(flags));
-    ksnprintf(line, sizeof(line), "  0x%016llx-0x%016llx -> %#llx  %s x %llu  %s",
+    ksnprintf(line, sizeof(line), "  0x%016llx-0x%016llx -> %#llx%s  %s x %llu  %s",
               (unsigned long long)r->va, (unsigned long long)(r->next_va - 1),
-              (unsigned long long)r->pa, size_name(r->page_size), (unsigned long long)r->pages,
-              flags);
+              (unsigned long long)r->pa, r->scattered ? " and scattered frames" : "",
+              size_name(r->page_size), (unsigned long long)r->pages, flags);
     print(ctx, line);
     r->open = false;
 }
@@ -675,11 +713,14 @@ static void dump_flush(struct dump_run *r, vmm_print_fn print, void *ctx)
 static void dump_leaf(struct dump_run *r, uint64_t va, paddr_t pa, uint64_t size, pte_t bits,
                       vmm_print_fn print, void *ctx)
 {
-    if (r->open && va == r->next_va && pa == r->next_pa && size == r->page_size && bits == r->bits) {
+    /* Pages next to each other with the same size and rights make one line;
+     * vmm_alloc'd memory usually has frames from all over RAM. */
+    if (r->open && va == r->next_va && size == r->page_size && bits == r->bits) {
         r->pages++;
+        r->scattered |= pa != r->next_pa;
     } else {
         dump_flush(r, print, ctx);
-        *r = (struct dump_run){true, va, va, pa, pa, size, 0, bits};
+        *r = (struct dump_run){true, va, va, pa, pa, size, 0, bits, false};
         r->pages = 1;
     }
     r->next_va = va + size;

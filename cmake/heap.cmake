@@ -1,0 +1,17 @@
+# cmake/heap.cmake - the heap allocators' host tests and benchmark.
+#
+# Included at the end of CMakeLists.txt, after kiln_host_test is defined.
+#   host_heap_alloc  cmocka tests of src/mm/buddy.c and src/mm/list_alloc.c
+#                    (CTest: host.heap_alloc), with ASan + UBSan
+#   bench_heap       the buddy and list heaps against glibc malloc, built -O2
+#                    without sanitizers; not a test: ci/bench-heap runs it
+
+set(KILN_HEAP_SOURCES src/mm/buddy.c src/mm/list_alloc.c src/lib/format.c)
+
+kiln_host_test(heap_alloc tests/test_heap_alloc.c ${KILN_HEAP_SOURCES})
+
+add_executable(bench_heap tests/bench_heap.c ${KILN_HEAP_SOURCES})
+target_include_directories(bench_heap PRIVATE include tests)
+# -g keeps function names and lines for callgrind; -O2 comes after the build
+# type's own flags, so it wins in every preset.
+target_compile_options(bench_heap PRIVATE ${KILN_WARNINGS} -O2 -g)

@@ -1,0 +1,834 @@
+/*
+ * mm/buddy.c - the buddy allocator: power-of-two blocks that split and merge.
+ *
+ * Picture the region as a row of "slots", each one top-order block of address
+ * space, and each slot as a binary tree: a block of order k is either whole
+ * (free, or in use) or split into two order k-1 halves, its "buddies". Two
+ * bitmaps outside the region describe the trees (see mm/buddy.h):
+ *
+ *   split bit      one per block of order >= 1 lying wholly inside the region.
+ *                  A block that reaches outside the region has no bit and
+ *                  counts as split forever: its halves inside the region can
+ *                  be blocks, it never can. Blocks wholly outside are never
+ *                  looked at.
+ *   allocated bit  one per 32 bytes: set where a block in use starts.
+ *
+ * So "the order-k block at x is free" means: it lies inside the region, its
+ * parent is split, it is not split itself and no block in use starts at x.
+ * The order of a block in use is found by walking up from order 0 to the
+ * first split parent: two steps for a 64-byte block.
+ *
+ * The free lists are doubly linked through the free blocks (struct
+ * buddy_link), so taking any block off its list is O(1). Because free memory
+ * may be scribbled on, a link is only followed after the bitmaps confirm it
+ * names a free block of the right order whose back link agrees. The list
+ * heads, counters and bitmaps live outside the region and are trusted.
+ *
+ * Everything here is plain C for both the kernel and the host tests
+ * (tests/test_heap_alloc.c). Only shifts, no division, in the hot paths.
+ */
+#include "mm/buddy.h"
+
+#include <stdarg.h>
+
+#include "lib/format.h"
+#include "lib/string.h"
+
+/* ---- Orders and bits ----------------------------------------------------- */
+
+static inline size_t block_bytes(unsigned k)
+{
+    return BUDDY_BLOCK_BYTES(k);
+}
+
+/* The smallest order whose blocks hold size bytes (size >= 1): the highest set
+ * bit of (size - 1) | 31 is bit 4 up to 32 bytes, and one higher per doubling. */
+static inline unsigned order_for(size_t size)
+{
+    unsigned long long x = (unsigned long long)(size - 1) | (BUDDY_MIN_BLOCK - 1);
+    return (unsigned)(63 - __builtin_clzll(x)) + 1 - BUDDY_MIN_SHIFT;
+}
+
+static inline bool bit_get(const uint8_t *bits, size_t i)
+{
+    return (bits[i >> 3] >> (i & 7)) & 1;
+}
+
+static inline void bit_set(uint8_t *bits, size_t i)
+{
+    bits[i >> 3] |= (uint8_t)(1u << (i & 7));
+}
+
+static inline void bit_clear(uint8_t *bits, size_t i)
+{
+    bits[i >> 3] &= (uint8_t) ~(1u << (i & 7));
+}
+
+static inline bool in_region(const struct buddy *b, uintptr_t a)
+{
+    return a - b->base < b->size; /* a below base wraps round to a huge value */
+}
+
+/* The allocated bit of the 32 bytes at a (a in the region). */
+static inline size_t alloc_index(const struct buddy *b, uintptr_t a)
+{
+    return (a - b->base) >> BUDDY_MIN_SHIFT;
+}
+
+static inline bool is_allocated(const struct buddy *b, uintptr_t a)
+{
+    return bit_get(b->bits, alloc_index(b, a));
+}
+
+/* Where the split bit of the order-k block holding a is (1 <= k <= top);
+ * false when that block does not lie wholly inside the region, and so has none. */
+static inline bool split_index(const struct buddy *b, unsigned k, uintptr_t a, size_t *index)
+{
+    const struct buddy_order *o = &b->order[k];
+    size_t n = (a >> (k + BUDDY_MIN_SHIFT)) - o->first; /* wraps when below first */
+    if (n >= o->nodes)
+        return false;
+    *index = o->bit + n;
+    return true;
+}
+
+/* Is the order-k block holding a (1 <= k <= top) split? Outside: always. */
+static inline bool is_split(const struct buddy *b, unsigned k, uintptr_t a)
+{
+    size_t i;
+    return !split_index(b, k, a, &i) || bit_get(b->bits, i);
+}
+
+/* Set or clear the split bit of an order-k block wholly inside the region. */
+static inline void set_split(struct buddy *b, unsigned k, uintptr_t a, bool split)
+{
+    size_t i;
+    if (split_index(b, k, a, &i)) {
+        if (split)
+            bit_set(b->bits, i);
+        else
+            bit_clear(b->bits, i);
+    }
+}
+
+/* Is the order-k block at x, aligned to its size and with a split parent,
+ * wholly inside the region, not in use and not split? (The cheap test of
+ * the allocated bit comes first: it usually settles the question.) */
+static inline bool whole_and_free(const struct buddy *b, unsigned k, uintptr_t x)
+{
+    size_t i;
+    if (!in_region(b, x) || is_allocated(b, x))
+        return false;
+    return k == 0 || (split_index(b, k, x, &i) && !bit_get(b->bits, i));
+}
+
+/* Is x, a value read from free memory, the start of a free block of order k?
+ * Nothing is read at x itself. */
+static inline bool is_free_block(const struct buddy *b, unsigned k, uintptr_t x)
+{
+    const struct buddy_order *o = &b->order[k];
+    uintptr_t number = x >> (k + BUDDY_MIN_SHIFT);
+    if ((x & (block_bytes(k) - 1)) != 0)
+        return false;
+    if (k == 0) {
+        if (!in_region(b, x))
+            return false;
+    } else {
+        size_t n = number - o->first; /* inside the region, and not split? */
+        if (n >= o->nodes || bit_get(b->bits, o->bit + n))
+            return false;
+    }
+    if (is_allocated(b, x))
+        return false;
+    size_t n = (number >> 1) - o[1].first; /* the parent must be split */
+    return n >= o[1].nodes || bit_get(b->bits, o[1].bit + n);
+}
+
+/* ---- The free lists ---------------------------------------------------- */
+
+static inline struct buddy_link *link_at(uintptr_t a)
+{
+    return (struct buddy_link *)a;
+}
+
+/* Put the free order-k block at a at the front of its list. The old head is a
+ * free block (list heads only ever name free blocks), so writing to it is safe. */
+static inline void list_push(struct buddy *b, unsigned k, uintptr_t a)
+{
+    uintptr_t head = b->order[k].head;
+    struct buddy_link *l = link_at(a);
+    l->next = head;
+    l->prev = 0;
+    if (head != 0)
+        link_at(head)->prev = a;
+    b->order[k].head = a;
+    b->free_count[k]++;
+    b->nonempty |= 1u << k;
+}
+
+/* Is next, read from the block at a on list k, a good successor for it? */
+static inline bool good_next(const struct buddy *b, unsigned k, uintptr_t a, uintptr_t next)
+{
+    return next != a && is_free_block(b, k, next) && link_at(next)->prev == a;
+}
+
+/* Take the first block off list k (which is not empty); 0 if its links are bad. */
+static inline uintptr_t list_pop(struct buddy *b, unsigned k)
+{
+    uintptr_t a = b->order[k].head;
+    const struct buddy_link *l = link_at(a);
+    uintptr_t next = l->next;
+    if (l->prev != 0 || (next == 0) != (b->free_count[k] == 1))
+        return 0;
+    if (next != 0) {
+        if (!good_next(b, k, a, next))
+            return 0;
+        link_at(next)->prev = 0;
+    } else {
+        b->nonempty &= ~(1u << k);
+    }
+    b->order[k].head = next;
+    b->free_count[k]--;
+    return a;
+}
+
+/* Take the free order-k block at x (the bitmaps say it is free) off its list;
+ * false, with nothing changed, if its links are bad. */
+static bool list_unlink(struct buddy *b, unsigned k, uintptr_t x)
+{
+    const struct buddy_link *l = link_at(x);
+    uintptr_t next = l->next, prev = l->prev;
+    bool is_head = b->order[k].head == x;
+    if ((prev == 0) != is_head)
+        return false;
+    if (prev != 0 && !(prev != x && is_free_block(b, k, prev) && link_at(prev)->next == x))
+        return false;
+    if (next != 0 && !good_next(b, k, x, next))
+        return false;
+    if (is_head)
+        b->order[k].head = next;
+    else
+        link_at(prev)->next = next;
+    if (next != 0)
+        link_at(next)->prev = prev;
+    if (b->order[k].head == 0)
+        b->nonempty &= ~(1u << k);
+    b->free_count[k]--;
+    return true;
+}
+
+/* ---- Finding blocks ---------------------------------------------------- */
+
+/* The order of the block in use starting at a (its allocated bit is set):
+ * walk up from order 0 to the first split parent. Two steps for 64 bytes. */
+static inline unsigned allocated_order(const struct buddy *b, uintptr_t a)
+{
+    unsigned k = 0;
+    const struct buddy_order *parent = &b->order[1];
+    uintptr_t number = a >> (BUDDY_MIN_SHIFT + 1); /* the parent's block number */
+    for (;;) {
+        /* A parent reaching outside the region is split; so is the one above
+         * the top order, which has no blocks at all (nodes == 0). */
+        size_t n = number - parent->first;
+        if (n >= parent->nodes || bit_get(b->bits, parent->bit + n))
+            return k;
+        k++;
+        parent++;
+        number >>= 1;
+    }
+}
+
+/* The block (free or in use) holding a, which is in the region: walk down
+ * from the top of its slot through the split blocks. */
+static uintptr_t block_containing(const struct buddy *b, uintptr_t a, unsigned *order)
+{
+    unsigned k = b->top_order;
+    while (k > 0 && is_split(b, k, a))
+        k--;
+    *order = k;
+    return a & ~(block_bytes(k) - 1);
+}
+
+/* Why the address a is not the start of a block in use. */
+static __attribute__((noinline)) int why_not_in_use(const struct buddy *b, uintptr_t a)
+{
+    if (!in_region(b, a))
+        return BUDDY_ERR_NOT_OURS;
+    unsigned k;
+    uintptr_t start = block_containing(b, a, &k);
+    if (is_allocated(b, start))
+        return start == a ? BUDDY_ERR_CORRUPT : BUDDY_ERR_MIDDLE;
+    /* Free memory. Every block ever handed out starts on a 32-byte boundary. */
+    return (a & (BUDDY_MIN_BLOCK - 1)) != 0 ? BUDDY_ERR_NOT_OURS : BUDDY_ERR_DOUBLE_FREE;
+}
+
+/* Is a the start of a block in use? Cheap: its allocated bit. */
+static inline bool starts_block_in_use(const struct buddy *b, uintptr_t a)
+{
+    size_t off = a - b->base;
+    return off < b->size && (off & (BUDDY_MIN_BLOCK - 1)) == 0 &&
+           bit_get(b->bits, off >> BUDDY_MIN_SHIFT);
+}
+
+/* The order of the block in use at a, or a negative error code. */
+static inline int order_of_block_in_use(const struct buddy *b, uintptr_t a)
+{
+    if (!starts_block_in_use(b, a))
+        return why_not_in_use(b, a);
+    unsigned k = allocated_order(b, a);
+    if ((a & (block_bytes(k) - 1)) != 0)
+        return BUDDY_ERR_CORRUPT; /* the bitmaps disagree with themselves */
+    return (int)k;
+}
+
+/* ---- Allocating and freeing -------------------------------------------- */
+
+/* Return the free order-k block at a, whose buddy is free too, to the lists:
+ * merge the two, and go on merging for as long as the buddy is free. */
+static __attribute__((noinline)) int merge_and_release(struct buddy *b, unsigned k, uintptr_t a)
+{
+    int err = BUDDY_OK;
+    for (; k < b->top_order; k++) {
+        uintptr_t buddy = a ^ block_bytes(k);
+        if (!whole_and_free(b, k, buddy))
+            break;
+        if (!list_unlink(b, k, buddy)) {
+            err = BUDDY_ERR_CORRUPT; /* stop merging; the block still goes on a list */
+            break;
+        }
+        a &= ~block_bytes(k);
+        set_split(b, k + 1, a, false);
+    }
+    list_push(b, k, a);
+    return err;
+}
+
+/* Return the free order-k block at a to the lists. */
+static inline int release_block(struct buddy *b, unsigned k, uintptr_t a)
+{
+    if (k < b->top_order && whole_and_free(b, k, a ^ block_bytes(k)))
+        return merge_and_release(b, k, a);
+    list_push(b, k, a);
+    return BUDDY_OK;
+}
+
+/* Hand out the block at a, just taken off its free list. */
+static inline void *hand_out(struct buddy *b, uintptr_t a)
+{
+    bit_set(b->bits, alloc_index(b, a));
+    b->allocated_blocks++;
+    b->last_error = BUDDY_OK;
+    return (void *)a;
+}
+
+static __attribute__((noinline)) void *fail(struct buddy *b, int err)
+{
+    b->last_error = err;
+    return NULL;
+}
+
+/* Take the first free block of order k, checking its links. */
+static __attribute__((noinline)) void *alloc_from_list(struct buddy *b, unsigned k)
+{
+    uintptr_t a = list_pop(b, k);
+    return a == 0 ? fail(b, BUDDY_ERR_CORRUPT) : hand_out(b, a);
+}
+
+/* Take the first free block of order j > k and split it down to order k. */
+static __attribute__((noinline)) void *alloc_by_splitting(struct buddy *b, unsigned j, unsigned k)
+{
+    uintptr_t a = list_pop(b, j);
+    if (a == 0)
+        return fail(b, BUDDY_ERR_CORRUPT);
+    while (j > k) { /* keep the lower half, free the upper one */
+        set_split(b, j, a, true);
+        j--;
+        list_push(b, j, a + block_bytes(j));
+    }
+    return hand_out(b, a);
+}
+
+void *buddy_alloc(struct buddy *b, size_t size)
+{
+    if (size - 1 >= b->top_bytes) /* size 0 wraps round to a huge value too */
+        return fail(b, size == 0 ? BUDDY_OK : BUDDY_ERR_TOO_LARGE);
+    unsigned k = order_for(size);
+    uint32_t usable = b->nonempty >> k; /* lists of order k and up that are not empty */
+    if (usable == 0)
+        return fail(b, BUDDY_ERR_NO_MEMORY);
+    if ((usable & 1) == 0) /* nothing of order k: split a larger block */
+        return alloc_by_splitting(b, k + (unsigned)__builtin_ctz(usable), k);
+    uintptr_t a = b->order[k].head;
+    const struct buddy_link *l = link_at(a);
+    if (l->next == 0 && l->prev == 0 && b->free_count[k] == 1) { /* the list's only block */
+        b->order[k].head = 0;
+        b->free_count[k] = 0;
+        b->nonempty &= ~(1u << k);
+        return hand_out(b, a);
+    }
+    return alloc_from_list(b, k);
+}
+
+int buddy_free(struct buddy *b, void *p)
+{
+    uintptr_t a = (uintptr_t)p;
+    size_t off = a - b->base;
+    if (off >= b->size || (off & (BUDDY_MIN_BLOCK - 1)) != 0)
+        return p == NULL ? BUDDY_OK : why_not_in_use(b, a);
+    uint8_t *byte = &b->bits[off >> (BUDDY_MIN_SHIFT + 3)];
+    unsigned old = *byte, bit = 1u << ((off >> BUDDY_MIN_SHIFT) & 7);
+    if ((old & bit) == 0)
+        return why_not_in_use(b, a);
+    *byte = (uint8_t)(old & ~bit); /* clear the allocated bit: the block is free from here on */
+    unsigned k = allocated_order(b, a);
+    if ((a & (block_bytes(k) - 1)) != 0) {
+        *byte = (uint8_t)old; /* the bitmaps disagree with themselves: change nothing */
+        return BUDDY_ERR_CORRUPT;
+    }
+    b->allocated_blocks--;
+    return release_block(b, k, a);
+}
+
+void *buddy_calloc(struct buddy *b, size_t n, size_t size)
+{
+    size_t total;
+    if (__builtin_mul_overflow(n, size, &total)) {
+        b->last_error = BUDDY_ERR_TOO_LARGE;
+        return NULL;
+    }
+    void *p = buddy_alloc(b, total);
+    if (p != NULL)
+        memset(p, 0, total);
+    return p;
+}
+
+void *buddy_realloc(struct buddy *b, void *p, size_t size)
+{
+    if (p == NULL)
+        return buddy_alloc(b, size);
+    if (size == 0) {
+        b->last_error = buddy_free(b, p);
+        return NULL;
+    }
+    uintptr_t a = (uintptr_t)p;
+    int k = order_of_block_in_use(b, a);
+    if (k < 0) {
+        b->last_error = k;
+        return NULL;
+    }
+    unsigned want = order_for(size);
+    if (want <= (unsigned)k) { /* fits: give the unused upper halves back */
+        for (unsigned j = (unsigned)k; j > want; j--) {
+            set_split(b, j, a, true);
+            list_push(b, j - 1, a + block_bytes(j - 1));
+        }
+        b->last_error = BUDDY_OK;
+        return p;
+    }
+    void *q = buddy_alloc(b, size);
+    if (q == NULL)
+        return NULL;
+    memcpy(q, p, block_bytes((unsigned)k));
+    buddy_free(b, p);
+    return q;
+}
+
+size_t buddy_block_size(const struct buddy *b, const void *p)
+{
+    int k = order_of_block_in_use(b, (uintptr_t)p);
+    return k < 0 ? 0 : block_bytes((unsigned)k);
+}
+
+bool buddy_contains(const struct buddy *b, const void *p)
+{
+    return in_region(b, (uintptr_t)p);
+}
+
+int buddy_last_error(const struct buddy *b)
+{
+    return b->last_error;
+}
+
+const char *buddy_strerror(int err)
+{
+    return alloc_strerror(err);
+}
+
+/* ---- Start-up ------------------------------------------------------------ */
+
+/* The largest order used: the biggest power of two that fits in the region. */
+static unsigned top_order_for(size_t size)
+{
+    unsigned k = 63 - (unsigned)__builtin_clzll((unsigned long long)(size >> BUDDY_MIN_SHIFT));
+    return k < BUDDY_MAX_ORDER ? k : BUDDY_MAX_ORDER;
+}
+
+/* Count the split bits of [base, end) and, when b is not NULL, record where
+ * each order's bits start. Returns the metadata size in bits. */
+static size_t layout_bits(struct buddy *b, uintptr_t base, uintptr_t end, unsigned top)
+{
+    size_t bits = (end - base) >> BUDDY_MIN_SHIFT; /* the allocated bits come first */
+    for (unsigned k = 1; k <= top; k++) {
+        unsigned shift = k + BUDDY_MIN_SHIFT;
+        size_t first = (base >> shift) + ((base & (block_bytes(k) - 1)) != 0);
+        size_t last = end >> shift; /* one past the last block wholly inside */
+        size_t count = last > first ? last - first : 0;
+        if (b != NULL)
+            b->order[k] = (struct buddy_order){.first = first, .nodes = count, .bit = bits};
+        bits += count;
+    }
+    return bits;
+}
+
+static int check_region(uintptr_t base, size_t size)
+{
+    if (base == 0 || (base & (BUDDY_MIN_BLOCK - 1)) != 0 || (size & (BUDDY_MIN_BLOCK - 1)) != 0 ||
+        size > UINTPTR_MAX - base)
+        return BUDDY_ERR_BAD_ARGUMENT;
+    if (size < BUDDY_MIN_BLOCK)
+        return BUDDY_ERR_TOO_SMALL;
+    return BUDDY_OK;
+}
+
+size_t buddy_metadata_size(uintptr_t base, size_t size)
+{
+    if (check_region(base, size) != BUDDY_OK)
+        return 0;
+    return (layout_bits(NULL, base, base + size, top_order_for(size)) + 7) >> 3;
+}
+
+/* What both kinds of start-up do: check, lay out and clear the metadata. */
+static int setup(struct buddy *b, uintptr_t base, size_t size, void *metadata, size_t metadata_size)
+{
+    if (b == NULL || metadata == NULL)
+        return BUDDY_ERR_BAD_ARGUMENT;
+    int err = check_region(base, size);
+    if (err != BUDDY_OK)
+        return err;
+    size_t needed = buddy_metadata_size(base, size);
+    if (metadata_size < needed)
+        return BUDDY_ERR_METADATA;
+
+    memset(b, 0, sizeof(*b));
+    b->base = base;
+    b->end = base + size;
+    b->size = size;
+    b->top_order = top_order_for(size);
+    b->top_bytes = block_bytes(b->top_order);
+    b->bits = metadata;
+    b->metadata_bytes = needed;
+    layout_bits(b, b->base, b->end, b->top_order);
+    memset(metadata, 0, needed); /* nothing split, nothing in use */
+    return BUDDY_OK;
+}
+
+int buddy_init(struct buddy *b, uintptr_t base, size_t size, void *metadata, size_t metadata_size)
+{
+    int err = setup(b, base, size, metadata, metadata_size);
+    if (err != BUDDY_OK)
+        return err;
+    /* Cut the region into the largest aligned blocks that fit, from the top
+     * down, so the list heads end up at the lowest addresses. */
+    uintptr_t a = b->end;
+    while (a > base) {
+        unsigned k = b->top_order;
+        while ((a & (block_bytes(k) - 1)) != 0 || a - base < block_bytes(k))
+            k--;
+        a -= block_bytes(k);
+        list_push(b, k, a);
+    }
+    return BUDDY_OK;
+}
+
+int buddy_init_reserved(struct buddy *b, uintptr_t base, size_t size, void *metadata,
+                        size_t metadata_size, unsigned order)
+{
+    if (order > BUDDY_MAX_ORDER || (base & (block_bytes(order) - 1)) != 0 ||
+        (size & (block_bytes(order) - 1)) != 0)
+        return BUDDY_ERR_BAD_ARGUMENT;
+    int err = setup(b, base, size, metadata, metadata_size);
+    if (err != BUDDY_OK)
+        return err;
+    if (order > b->top_order)
+        return BUDDY_ERR_BAD_ARGUMENT;
+    /* Every block above `order` is split, every one of `order` is in use. */
+    for (unsigned k = order + 1; k <= b->top_order; k++)
+        for (size_t n = 0; n < b->order[k].nodes; n++)
+            bit_set(b->bits, b->order[k].bit + n);
+    for (uintptr_t a = base; a < b->end; a += block_bytes(order)) {
+        bit_set(b->bits, alloc_index(b, a));
+        b->allocated_blocks++;
+    }
+    return BUDDY_OK;
+}
+
+/* ---- Looking at the heap ------------------------------------------------- */
+
+void buddy_stats(const struct buddy *b, struct buddy_stats *st)
+{
+    memset(st, 0, sizeof(*st));
+    st->total_bytes = b->size;
+    st->allocated_blocks = b->allocated_blocks;
+    st->metadata_bytes = b->metadata_bytes;
+    st->top_order = b->top_order;
+    for (unsigned k = 0; k <= b->top_order; k++) {
+        st->free_per_order[k] = b->free_count[k];
+        st->free_bytes_per_order[k] = b->free_count[k] << (k + BUDDY_MIN_SHIFT);
+        st->free_blocks += b->free_count[k];
+        st->free_bytes += st->free_bytes_per_order[k];
+        if (b->free_count[k] != 0)
+            st->largest_free = block_bytes(k);
+    }
+    st->allocated_bytes = st->total_bytes - st->free_bytes; /* every byte is in some block */
+    st->fragmentation = alloc_fragmentation(st->largest_free, st->free_bytes);
+}
+
+void buddy_for_each_block(const struct buddy *b,
+                          void (*fn)(uintptr_t addr, unsigned order, bool used, void *ctx),
+                          void *ctx)
+{
+    for (uintptr_t a = b->base; a < b->end;) {
+        unsigned k;
+        block_containing(b, a, &k);
+        fn(a, k, is_allocated(b, a), ctx);
+        a += block_bytes(k);
+    }
+}
+
+struct check_state {
+    const struct buddy *b;
+    size_t free_count[BUDDY_ORDERS];
+    size_t used_bytes, used_blocks;
+    bool bad;
+};
+
+static void check_block(uintptr_t a, unsigned k, bool used, void *ctx)
+{
+    struct check_state *s = ctx;
+    if ((a & (block_bytes(k) - 1)) != 0)
+        s->bad = true;
+    if (used) {
+        s->used_bytes += block_bytes(k);
+        s->used_blocks++;
+        return;
+    }
+    s->free_count[k]++;
+    /* Two free buddies should have been merged. */
+    if (k < s->b->top_order && whole_and_free(s->b, k, a ^ block_bytes(k)))
+        s->bad = true;
+}
+
+/* Walk list k from its head, checking every link; false if anything is off. */
+static bool check_list(const struct buddy *b, unsigned k)
+{
+    uintptr_t prev = 0, a = b->order[k].head;
+    size_t n = 0;
+    if (a != 0 && !is_free_block(b, k, a))
+        return false;
+    for (; a != 0; prev = a, a = link_at(a)->next) {
+        if (++n > b->free_count[k] || link_at(a)->prev != prev)
+            return false;
+        uintptr_t next = link_at(a)->next;
+        if (next != 0 && !good_next(b, k, a, next))
+            return false;
+    }
+    return n == b->free_count[k] && ((b->nonempty >> k) & 1) == (n != 0);
+}
+
+int buddy_check(const struct buddy *b)
+{
+    struct check_state s = {.b = b};
+    buddy_for_each_block(b, check_block, &s);
+    struct buddy_stats st;
+    buddy_stats(b, &st);
+    if (s.bad || s.used_bytes != st.allocated_bytes || s.used_blocks != b->allocated_blocks)
+        return BUDDY_ERR_CORRUPT;
+    for (unsigned k = 0; k < BUDDY_ORDERS; k++) {
+        if (s.free_count[k] != b->free_count[k] || !check_list(b, k))
+            return BUDDY_ERR_CORRUPT;
+    }
+    return BUDDY_OK;
+}
+
+/* ---- The picture ----------------------------------------------------------- */
+
+/* Text appended to a buffer, snprintf-style: len counts what did not fit too. */
+struct text {
+    char *buf;
+    size_t size, len;
+};
+
+__attribute__((format(printf, 2, 3))) static void text_printf(struct text *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    bool room = t->len < t->size;
+    int n = kvsnprintf(room ? t->buf + t->len : NULL, room ? t->size - t->len : 0, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        t->len += (size_t)n;
+}
+
+/* A power-of-two size as 32, 512, 1K, 64M, 1G. */
+static void text_size(struct text *t, size_t bytes)
+{
+    static const char units[] = {'\0', 'K', 'M', 'G'};
+    unsigned u = 0;
+    while (u < 3 && bytes >= 1024 && (bytes & 1023) == 0) {
+        bytes >>= 10;
+        u++;
+    }
+    if (u == 0)
+        text_printf(t, "%zu", bytes);
+    else
+        text_printf(t, "%zu%c", bytes, units[u]);
+}
+
+/* The same with its unit spelt out: 32 B, 1 KiB, 64 MiB. */
+static void text_bytes(struct text *t, size_t bytes)
+{
+    static const char *const units[] = {"B", "KiB", "MiB", "GiB"};
+    unsigned u = 0;
+    while (u < 3 && bytes >= 1024 && (bytes & 1023) == 0) {
+        bytes >>= 10;
+        u++;
+    }
+    text_printf(t, "%zu %s", bytes, units[u]);
+}
+
+#define PICTURE_BAR_SHIFT 5 /* at most 32 characters of bar per slot */
+#define PICTURE_BLOCKS_PER_LINE 32
+
+/* Mark the bar characters [first, last] as showing free or used memory. */
+static void bar_mark(char *bar, size_t first, size_t last, bool used)
+{
+    char mine = used ? '#' : '.';
+    for (size_t i = first; i <= last; i++)
+        bar[i] = (bar[i] == ' ' || bar[i] == mine) ? mine : '+';
+}
+
+/* One line: the slot at `slot`, whose part inside the region is [from, to). */
+static void picture_slot(const struct buddy *b, struct text *t, uintptr_t slot, uintptr_t from,
+                         uintptr_t to)
+{
+    unsigned width_shift = b->top_order < PICTURE_BAR_SHIFT ? b->top_order : PICTURE_BAR_SHIFT;
+    unsigned char_shift = b->top_order + BUDDY_MIN_SHIFT - width_shift;
+    char bar[(1u << PICTURE_BAR_SHIFT) + 1];
+    memset(bar, ' ', sizeof(bar));
+    bar[(size_t)1 << width_shift] = '\0';
+
+    unsigned k;
+    for (uintptr_t a = from; a < to; a += block_bytes(k)) {
+        block_containing(b, a, &k);
+        bar_mark(bar, (a - slot) >> char_shift, (a + block_bytes(k) - 1 - slot) >> char_shift,
+                 is_allocated(b, a));
+    }
+    text_printf(t, "%#lx |%s|", (unsigned long)slot, bar);
+
+    size_t n = 0;
+    for (uintptr_t a = from; a < to; a += block_bytes(k), n++) {
+        block_containing(b, a, &k);
+        if (n < PICTURE_BLOCKS_PER_LINE) {
+            text_printf(t, " ");
+            text_size(t, block_bytes(k));
+            text_printf(t, "%c", is_allocated(b, a) ? 'u' : 'f');
+        }
+    }
+    if (n > PICTURE_BLOCKS_PER_LINE)
+        text_printf(t, " (+%zu more)", n - PICTURE_BLOCKS_PER_LINE);
+    text_printf(t, "\n");
+}
+
+size_t buddy_picture(const struct buddy *b, char *buf, size_t size)
+{
+    struct text t = {buf, size, 0};
+    size_t slot_bytes = block_bytes(b->top_order);
+    unsigned width_shift = b->top_order < PICTURE_BAR_SHIFT ? b->top_order : PICTURE_BAR_SHIFT;
+
+    text_printf(&t, "buddy heap %#lx-%#lx, %zu bytes in slots of ", (unsigned long)b->base,
+                (unsigned long)b->end, (size_t)(b->end - b->base));
+    text_bytes(&t, slot_bytes);
+    text_printf(&t, " (order %u), %zu B of metadata\n", b->top_order, b->metadata_bytes);
+    text_printf(&t, "bar: 1 char = ");
+    text_bytes(&t, slot_bytes >> width_shift);
+    text_printf(&t, ", # in use, . free, + both, blank outside; blocks: size, u in use, f free\n");
+
+    for (uintptr_t slot = b->base & ~(slot_bytes - 1);; slot += slot_bytes) {
+        uintptr_t from = slot > b->base ? slot : b->base;
+        bool last = b->end - slot <= slot_bytes; /* written so slot + slot_bytes cannot wrap */
+        picture_slot(b, &t, slot, from, last ? b->end : slot + slot_bytes);
+        if (last)
+            break;
+    }
+    return t.len;
+}
+
+/* ---- The common allocator interface -------------------------------------- */
+
+static void *ops_alloc(void *heap, size_t size)
+{
+    return buddy_alloc(heap, size);
+}
+
+static int ops_free(void *heap, void *p)
+{
+    return buddy_free(heap, p);
+}
+
+static void *ops_calloc(void *heap, size_t n, size_t size)
+{
+    return buddy_calloc(heap, n, size);
+}
+
+static void *ops_realloc(void *heap, void *p, size_t size)
+{
+    return buddy_realloc(heap, p, size);
+}
+
+static size_t ops_block_size(const void *heap, const void *p)
+{
+    return buddy_block_size(heap, p);
+}
+
+static void ops_stats(const void *heap, struct alloc_stats *st)
+{
+    struct buddy_stats s;
+    buddy_stats(heap, &s);
+    *st = (struct alloc_stats){
+        .total_bytes = s.total_bytes,
+        .free_bytes = s.free_bytes,
+        .used_bytes = s.allocated_bytes,
+        .used_blocks = s.allocated_blocks,
+        .free_blocks = s.free_blocks,
+        .largest_free = s.largest_free,
+        .metadata_bytes = s.metadata_bytes,
+        .fragmentation = s.fragmentation,
+    };
+}
+
+static size_t ops_picture(const void *heap, char *buf, size_t size)
+{
+    return buddy_picture(heap, buf, size);
+}
+
+static int ops_last_error(const void *heap)
+{
+    return buddy_last_error(heap);
+}
+
+static const struct allocator_ops buddy_ops = {
+    .name = "buddy",
+    .alloc = ops_alloc,
+    .free = ops_free,
+    .calloc = ops_calloc,
+    .realloc = ops_realloc,
+    .block_size = ops_block_size,
+    .stats = ops_stats,
+    .picture = ops_picture,
+    .last_error = ops_last_error,
+};
+
+struct allocator allocator_buddy(struct buddy *b)
+{
+    return (struct allocator){&buddy_ops, b};
+}
