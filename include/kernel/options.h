@@ -16,6 +16,7 @@ struct kernel_options {
     char bench[64];  /* benchmarks to run ("all", "pmm"); empty: none */
     char heap[16];   /* "buddy" (default) or "list": the allocator behind kmalloc */
     char walk[128];  /* addresses to show the page-table walk of, or "space" */
+    char breaks[64]; /* break=: stages whose magic breakpoints fire ("vmm,heap", "all") */
     bool poweroff;   /* power off after booting instead of idling */
 };
 

@@ -18,6 +18,7 @@
 #include "dev/console.h"
 #include "kernel/bench.h"
 #include "kernel/boot_report.h"
+#include "kernel/breakpoint.h"
 #include "kernel/options.h"
 #include "kernel/panic.h"
 #include "kernel/power.h"
@@ -67,6 +68,10 @@ static void show_walks(const char *list)
     while (cmdline_list_next(&rest, item, sizeof(item)) > 0) {
         if (!strcmp(item, "space")) {
             vmm_dump_space(&kernel_space, vmm_print_kprintf, "vmm: ");
+            continue;
+        }
+        if (!strcmp(item, "heap")) {
+            kheap_print(&kernel_heap, "");
             continue;
         }
         uint64_t va = 0;
@@ -141,17 +146,20 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
                 "after them was dropped\n",
                 BOOT_CMDLINE_MAX - 1);
     options_parse(boot_info.cmdline);
+    KILN_BREAK("boot"); /* break=STAGE: docs/debugging.md */
     boot_report_memory(&boot_info);
 
     uint64_t t_pmm = rdtsc();
     pmm_boot_init(&boot_info);
     uint64_t t_pmm_done = rdtsc();
     pmm_boot_report();
+    KILN_BREAK("pmm");
 
     uint64_t t_vmm = rdtsc();
     vmm_boot_init(&boot_info, &cpu_features);
     uint64_t t_vmm_done = rdtsc();
     vmm_boot_report();
+    KILN_BREAK("vmm");
 
     enum kheap_backend backend = KHEAP_BUDDY;
     if (!strcmp(kernel_options.heap, "list"))
@@ -163,6 +171,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     kheap_boot_init(backend);
     uint64_t t_heap_done = rdtsc();
     kheap_print_summary(&kernel_heap);
+    KILN_BREAK("heap");
 
     /* rdtsc deltas; under QEMU -icount shift=0 these count instructions (ci/bench). */
     kprintf("boot: cycles: early-setup %llu, mb2-parse %llu, pmm-init %llu, vmm-init %llu, "

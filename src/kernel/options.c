@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "dev/console.h"
+#include "kernel/breakpoint.h"
 #include "lib/string.h"
 #include "lib/cmdline.h"
 #include "lib/format.h"
@@ -31,14 +32,67 @@ static const struct option options[] = {
                     "stack-overflow"},
     {"heap", TEXT, "which allocator backs kmalloc: buddy (the default) or list"},
     {"walk", TEXT, "print the page-table walk of addresses (walk=0xADDR[,0xADDR], or walk=space "
-                   "for the whole kernel space)"},
+                   "for the whole kernel space, walk=heap for the kernel heap's picture)"},
     {"bench", TEXT, "run in-kernel benchmarks (all, or NAME[,NAME]) and power off"},
+    {"break", TEXT, "stop the Bochs debugger at boot stages with magic breakpoints (all, or "
+                    "STAGE[,STAGE] of: " KILN_BREAK_STAGES ")"},
 };
 
 #define OPTION_COUNT (sizeof(options) / sizeof(options[0]))
 #define MAX_ARGS 32
 
-static void apply(const struct option *opt, const struct cmdline_arg *arg)
+/* Is `word` one of the names in KILN_BREAK_STAGES? */
+static bool is_break_stage(const char *word)
+{
+    const char *rest = KILN_BREAK_STAGES;
+    size_t len = strlen(word);
+    while (*rest) {
+        while (*rest == ' ')
+            rest++;
+        size_t n = 0;
+        while (rest[n] && rest[n] != ' ')
+            n++;
+        if (n > 0 && n == len && !strncmp(rest, word, n))
+            return true;
+        rest += n;
+    }
+    return false;
+}
+
+/* break=STAGE[,STAGE] or break=all: warn about each name that is not a stage. */
+static int check_break_stages(const char *list)
+{
+    char stage[32];
+    const char *rest = list;
+    int warnings = 0;
+    if (!strcmp(list, "all"))
+        return 0;
+    while (cmdline_list_next(&rest, stage, sizeof(stage)) > 0) {
+        if (!is_break_stage(stage)) {
+            kprintf("kiln: warning: break=%s: '%s' is not a stage (known: %s; or break=all)\n",
+                    list, stage, KILN_BREAK_STAGES);
+            warnings++;
+        }
+    }
+    return warnings;
+}
+
+bool options_break_enabled(const char *stage)
+{
+    if (!kernel_options.breaks[0])
+        return false;
+    if (!strcmp(kernel_options.breaks, "all"))
+        return true;
+    char item[32];
+    const char *rest = kernel_options.breaks;
+    while (cmdline_list_next(&rest, item, sizeof(item)) > 0)
+        if (!strcmp(item, stage))
+            return true;
+    return false;
+}
+
+/* Store an option's value; returns how many warnings that printed. */
+static int apply(const struct option *opt, const struct cmdline_arg *arg)
 {
     if (!strcmp(opt->name, "ktest"))
         ksnprintf(kernel_options.ktest, sizeof(kernel_options.ktest), "%s", arg->value);
@@ -52,6 +106,11 @@ static void apply(const struct option *opt, const struct cmdline_arg *arg)
         ksnprintf(kernel_options.walk, sizeof(kernel_options.walk), "%s", arg->value);
     else if (!strcmp(opt->name, "poweroff"))
         kernel_options.poweroff = true;
+    else if (!strcmp(opt->name, "break")) {
+        ksnprintf(kernel_options.breaks, sizeof(kernel_options.breaks), "%s", arg->value);
+        return check_break_stages(kernel_options.breaks);
+    }
+    return 0;
 }
 
 static const struct option *find(const char *name)
@@ -90,7 +149,7 @@ int options_parse(const char *cmdline)
                     opt->name, args[i].value);
             warnings++;
         } else {
-            apply(opt, &args[i]);
+            warnings += apply(opt, &args[i]);
         }
     }
     return warnings;
