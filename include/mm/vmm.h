@@ -120,6 +120,7 @@ struct vmm {
     void (*invalidate_all)(void);
     paddr_t kernel_pml4; /* the kernel space's top table (0 before vmm_kernel_space_init) */
     unsigned user_spaces; /* address spaces created and not yet destroyed */
+    paddr_t active_pml4;  /* what CR3 holds, kept by the kernel's vmm_activate (0 on the host) */
 };
 
 struct address_space {
@@ -147,7 +148,8 @@ int vmm_kernel_reserve_slot(struct address_space *kernel, uint64_t va);
 int vmm_space_create(struct vmm *vmm, struct address_space *as);
 
 /* Return every frame vmm_alloc mapped in the lower half and every page-table
- * page to the PMM. The space must not be active. */
+ * page to the PMM. Destroying the active space (its PML4 in CR3) is a kernel
+ * bug and panics: the CPU would go on walking freed tables. */
 void vmm_space_destroy(struct address_space *as);
 
 /* Map [va, va+size) to [pa, pa+size). Nothing there may be mapped yet. */

@@ -356,6 +356,28 @@ KTEST(vmm, spaces_isolate_user_halves, "two spaces map the same user address to 
     KT_ASSERT_EQ(before, free_bytes());
 }
 
+static void destroy_active(void *arg)
+{
+    struct address_space *as = arg;
+    vmm_activate(as);
+    vmm_space_destroy(as);
+}
+
+KTEST(vmm, destroying_active_space_panics, "vmm_space_destroy of the space in CR3 is a named panic, and frees nothing")
+{
+    uint64_t before = free_bytes();
+    struct address_space as;
+    KT_ASSERT_INT_EQ(VMM_OK, vmm_space_create(&kernel_vmm, &as));
+    char msg[256];
+    bool panicked = ktest_catch_panic(destroy_active, &as, msg, sizeof(msg));
+    vmm_activate(&kernel_space);
+    vmm_space_destroy(&as);
+    KT_ASSERT(panicked);
+    ktest_diag("%s", msg);
+    KT_ASSERT(strstr(msg, "vmm_space_destroy: the space with PML4 at") != 0);
+    KT_ASSERT_EQ(before, free_bytes());
+}
+
 KTEST(vmm, hundred_spaces_no_leak, "creating and destroying 100 spaces returns every frame to the PMM")
 {
     uint64_t before = free_bytes();

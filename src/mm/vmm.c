@@ -20,6 +20,7 @@
  */
 #include "mm/vmm.h"
 
+#include "kernel/panic.h"
 #include "lib/format.h"
 #include "mm/layout.h"
 
@@ -415,6 +416,10 @@ void vmm_space_destroy(struct address_space *as)
 {
     if (as->kernel || as->pml4 == 0)
         return;
+    if (as->pml4 == as->vmm->active_pml4)
+        panic("vmm_space_destroy: the space with PML4 at %#llx is active (in CR3); activate "
+              "another space first (caller %p)",
+              (unsigned long long)as->pml4, CALLER_ADDRESS());
     pte_t *top = table_at(as->vmm, as->pml4);
     for (unsigned i = 0; i < VMM_ENTRIES / 2; i++)
         if (top[i] & PTE_PRESENT)

@@ -59,6 +59,7 @@ void vmm_activate(struct address_space *as)
 {
     write_cr3(as->pml4);
     active_space = as;
+    as->vmm->active_pml4 = as->pml4;
 }
 
 struct address_space *vmm_active_space(void)
