@@ -44,16 +44,24 @@
 /* Is `stage` enabled by break= on the command line? (src/kernel/options.c) */
 bool options_break_enabled(const char *stage);
 
-static inline void kiln_break(const char *stage)
+/* If `stage` is enabled, print the "break: stage ..." line and return true. */
+static inline bool kiln_break_announce(const char *stage)
 {
     if (!options_break_enabled(stage))
-        return;
+        return false;
     kprintf("break: stage %s (magic breakpoint: xchg bx,bx)\n", stage);
-    /* Bochs stops after this instruction; the memory clobber keeps the
-     * compiler from moving loads and stores across it. */
-    __asm__ volatile("xchg %%bx, %%bx" : : : "memory");
+    return true;
 }
 
-#define KILN_BREAK(stage) kiln_break(stage)
+/*
+ * A macro, not a function, so that the xchg sits in the caller: Bochs stops
+ * in kmain itself, right after the line that enabled it. The memory clobber
+ * keeps the compiler from moving loads and stores across the stop.
+ */
+#define KILN_BREAK(stage)                                                                          \
+    do {                                                                                           \
+        if (kiln_break_announce(stage))                                                            \
+            __asm__ volatile("xchg %%bx, %%bx" : : : "memory");                                    \
+    } while (0)
 
 #endif

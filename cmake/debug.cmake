@@ -1,0 +1,34 @@
+# cmake/debug.cmake - what the debugging walkthroughs need, and the tests that keep them working.
+#
+# Included at the end of CMakeLists.txt, after BOOT is defined.
+#   kernel.sym             kernel.elf's symbols as "address name" lines, the form the
+#                          Bochs debugger's `ldsym` reads (ci/bochs-symbols, run on every build)
+#   bochs.debug-session    a scripted Bochs debugger session through ci/bochs-debug
+#   qemu.gdb-session       a scripted GDB session against QEMU through ci/gdb
+#   qemu.break-stages      break=STAGE prints its lines and warns about unknown stages
+# docs/debugging.md is the walkthrough both sessions follow command for command.
+
+add_custom_command(
+  OUTPUT ${CMAKE_BINARY_DIR}/kernel.sym
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/ci/bochs-symbols --nm ${CMAKE_NM}
+          $<TARGET_FILE:kernel.elf> ${CMAKE_BINARY_DIR}/kernel.sym
+  DEPENDS kernel.elf ${CMAKE_CURRENT_SOURCE_DIR}/ci/bochs-symbols
+  COMMENT "ci/bochs-symbols: kernel.sym (symbols for the Bochs debugger)")
+add_custom_target(kernel-symbols ALL DEPENDS ${CMAKE_BINARY_DIR}/kernel.sym)
+
+# The Bochs walkthrough of docs/debugging.md, run headless: symbolic breakpoints,
+# magic breakpoints (break=vmm,heap), registers, CR3 and page-table lookups.
+add_test(NAME bochs.debug-session
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/tests/emu/bochs_debug_session.py ${CMAKE_BINARY_DIR})
+set_tests_properties(bochs.debug-session PROPERTIES RESOURCE_LOCK bochs TIMEOUT 120)
+
+# The GDB walkthrough: QEMU halted on a free port, gdb -batch with ci/kiln.gdb.
+add_test(NAME qemu.gdb-session
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/tests/emu/gdb_session.py ${CMAKE_BINARY_DIR})
+set_tests_properties(qemu.gdb-session PROPERTIES TIMEOUT 120)
+
+# break= prints a line per enabled stage (the xchg is a no-op in QEMU) and
+# warns about a name that is not a stage.
+add_test(NAME qemu.break-stages COMMAND ${BOOT} --emulator qemu --cmdline "break=boot,vnm,heap poweroff")
+set_tests_properties(qemu.break-stages PROPERTIES
+  PASS_REGULAR_EXPRESSION "kiln: warning: break=boot,vnm,heap: 'vnm' is not a stage \\(known: boot pmm vmm heap; or break=all\\)\nbreak: stage boot \\(magic breakpoint: xchg bx,bx\\)\n.*break: stage heap \\(magic breakpoint: xchg bx,bx\\)\n.*kiln: power off \\(success\\)")
