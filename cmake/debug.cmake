@@ -32,3 +32,23 @@ set_tests_properties(qemu.gdb-session PROPERTIES TIMEOUT 120)
 add_test(NAME qemu.break-stages COMMAND ${BOOT} --emulator qemu --cmdline "break=boot,vnm,heap poweroff")
 set_tests_properties(qemu.break-stages PROPERTIES
   PASS_REGULAR_EXPRESSION "kiln: warning: break=boot,vnm,heap: 'vnm' is not a stage \\(known: boot pmm vmm heap; or break=all\\)\nbreak: stage boot \\(magic breakpoint: xchg bx,bx\\)\n.*break: stage heap \\(magic breakpoint: xchg bx,bx\\)\n.*kiln: power off \\(success\\)")
+
+# ---------------------------------------------------------------- issue 7: backtraces and the monitor
+#   host.symbols                    the symbol lookup (src/kernel/symbols.c) on hand-made ELF tables
+#   qemu.panic-backtrace-names-function   a page fault's panic names crash_on_purpose, then kmain
+#   qemu.panic-backtrace-from-panic a panic() call's backtrace starts at its caller
+#   qemu.monitor-session            tests/emu/monitor_session.py drives the monitor over COM1
+kiln_host_test(symbols tests/test_symbols.c src/kernel/symbols.c)
+
+add_test(NAME qemu.panic-backtrace-names-function
+  COMMAND ${BOOT} --emulator qemu --cmdline "crash=page-fault")
+set_tests_properties(qemu.panic-backtrace-names-function PROPERTIES
+  PASS_REGULAR_EXPRESSION "boot: symbols: [0-9]+ code symbols from \\.symtab.*KERNEL PANIC: #PF page fault.*\nbacktrace:\r?\n  #0 0x[0-9a-f]+ crash_on_purpose\\+0x[0-9a-f]+\r?\n  #1 0x[0-9a-f]+ kmain\\+0x[0-9a-f]+\r?\n.*ci/boot: FAIL: kernel panic")
+add_test(NAME qemu.panic-backtrace-from-panic
+  COMMAND ${BOOT} --emulator qemu --cmdline "crash=panic")
+set_tests_properties(qemu.panic-backtrace-from-panic PROPERTIES
+  PASS_REGULAR_EXPRESSION "KERNEL PANIC: crash=panic asked for a panic\r?\nbacktrace:\r?\n  #0 0x[0-9a-f]+ crash_on_purpose\\+0x[0-9a-f]+\r?\n  #1 0x[0-9a-f]+ kmain\\+0x[0-9a-f]+\r?\n.*ci/boot: FAIL: kernel panic")
+
+add_test(NAME qemu.monitor-session
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/tests/emu/monitor_session.py ${CMAKE_BINARY_DIR})
+set_tests_properties(qemu.monitor-session PROPERTIES TIMEOUT 120)

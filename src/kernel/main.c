@@ -6,7 +6,8 @@
  * data flows: console and exception handling first (so anything after can
  * report a problem), then the boot information from GRUB, then the memory
  * layers. It prints a boot report on the way, and ends by running the
- * in-kernel tests, powering off, or idling, as the command line asks.
+ * in-kernel tests or powering off, as the command line asks, or else by
+ * starting the kernel monitor (src/kernel/monitor.c).
  */
 #include <stdint.h>
 
@@ -16,9 +17,11 @@
 #include "boot/boot_info.h"
 #include "boot/multiboot2.h"
 #include "dev/console.h"
+#include "kernel/backtrace.h"
 #include "kernel/bench.h"
 #include "kernel/boot_report.h"
 #include "kernel/breakpoint.h"
+#include "kernel/monitor.h"
 #include "kernel/options.h"
 #include "kernel/panic.h"
 #include "kernel/power.h"
@@ -99,7 +102,7 @@ static void show_walks(const char *list)
  * crash=KIND: fail in a chosen way, so students can see what each failure
  * looks like and the tests can check that ci/boot names each one.
  */
-static void crash_on_purpose(const char *kind)
+static __attribute__((noinline)) void crash_on_purpose(const char *kind)
 {
     kprintf("kiln: crashing on purpose (crash=%s)\n", kind);
     if (!strcmp(kind, "panic"))
@@ -148,6 +151,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     options_parse(boot_info.cmdline);
     KILN_BREAK("boot"); /* break=STAGE: docs/debugging.md */
     boot_report_memory(&boot_info);
+    backtrace_init(&boot_info); /* before the PMM reuses the memory GRUB put .symtab in */
 
     uint64_t t_pmm = rdtsc();
     pmm_boot_init(&boot_info);
@@ -191,7 +195,6 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     if (kernel_options.poweroff)
         power_off(true);
 
-    kprintf("kiln: boot complete; nothing more to do, so the CPU halts now.\n"
-            "      (QEMU: press Ctrl-A then X to quit)\n");
-    cpu_halt_forever();
+    kprintf("kiln: boot complete\n");
+    monitor_run();
 }

@@ -10,10 +10,12 @@
 #include "kernel/panic.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/trap.h"
 #include "dev/console.h"
+#include "kernel/backtrace.h"
 #include "lib/format.h"
 
 static panic_hook_fn hook;
@@ -24,7 +26,14 @@ void panic_set_hook(panic_hook_fn fn)
     hook = fn;
 }
 
-static __attribute__((noreturn)) void halt_after(const char *message, const struct trap_frame *frame)
+/*
+ * Print the message, the registers (from an exception) and the backtrace, and
+ * halt. The backtrace starts at the trap frame's rip and rbp, or else at
+ * panic_rbp, panic()'s own frame record, whose return address is in the
+ * function that called panic.
+ */
+static __attribute__((noreturn)) void halt_after(const char *message, const struct trap_frame *frame,
+                                                 uint64_t panic_rbp)
 {
     __asm__ volatile("cli");
     if (++depth > 1) {
@@ -44,6 +53,9 @@ static __attribute__((noreturn)) void halt_after(const char *message, const stru
     if (frame) {
         trap_print_frame(frame, " ");
         trap_print_details(frame, " ");
+        backtrace_print(frame->rip, frame->rbp, "");
+    } else {
+        backtrace_print(0, panic_rbp, "");
     }
     kprintf("kiln: halted. (QEMU: Ctrl-A X quits; Bochs: close the window)\n");
     cpu_halt_forever();
@@ -56,7 +68,7 @@ void panic(const char *fmt, ...)
     va_start(ap, fmt);
     kvsnprintf(message, sizeof(message), fmt, ap);
     va_end(ap);
-    halt_after(message, 0);
+    halt_after(message, 0, (uint64_t)(uintptr_t)__builtin_frame_address(0));
 }
 
 void panic_trap(const char *message, const struct trap_frame *frame)
@@ -65,5 +77,5 @@ void panic_trap(const char *message, const struct trap_frame *frame)
         trap_print_frame(frame, "#"); /* TAP diagnostics: the test log gets the registers */
         trap_print_details(frame, "#");
     }
-    halt_after(message, frame);
+    halt_after(message, frame, 0);
 }

@@ -1,0 +1,277 @@
+/*
+ * kernel/monitor.c - the kernel monitor: a prompt on the console.
+ *
+ * Nothing here is clever: a line editor that polls COM1 and the PS/2
+ * keyboard, a table of commands, and each command a call into a layer that
+ * can already describe itself (the boot report, the PMM, the VMM's walks and
+ * dumps, the heap's picture, the backtrace). Interrupts stay off, so waiting
+ * for a key is a busy loop with PAUSE, which tells the CPU (and an emulator)
+ * that this is a spin loop.
+ */
+#include "kernel/monitor.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dev/console.h"
+#include "dev/keyboard.h"
+#include "dev/serial.h"
+#include "kernel/backtrace.h"
+#include "kernel/boot_report.h"
+#include "kernel/power.h"
+#include "lib/string.h"
+#include "mm/kheap.h"
+#include "mm/pmm_boot.h"
+#include "mm/vmm_boot.h"
+
+#define MAX_WORDS 4
+#define ASCII_BACKSPACE 0x08
+#define ASCII_DELETE 0x7F /* what most terminals send for the Backspace key */
+
+struct command {
+    const char *name;
+    int words;            /* words after the name the command needs */
+    const char *synopsis; /* "walk ADDR": for help, and after "usage: " */
+    const char *hint;     /* more words for the usage line, or 0 */
+    const char *help;
+    void (*run)(char **argv);
+};
+
+static void cmd_help(char **argv);
+
+/* walk's argument: hexadecimal, with or without 0x, at most 16 digits. */
+static bool parse_hex(const char *s, uint64_t *out)
+{
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+        s += 2;
+    if (*s == '\0' || strlen(s) > 16)
+        return false;
+    uint64_t v = 0;
+    for (; *s; s++) {
+        int d = (*s >= '0' && *s <= '9')   ? *s - '0'
+                : (*s >= 'a' && *s <= 'f') ? *s - 'a' + 10
+                : (*s >= 'A' && *s <= 'F') ? *s - 'A' + 10
+                                           : -1;
+        if (d < 0)
+            return false;
+        v = v << 4 | (uint64_t)d;
+    }
+    *out = v;
+    return true;
+}
+
+static void cmd_mem(char **argv)
+{
+    (void)argv;
+    boot_report_memory(&boot_info);
+    pmm_boot_report();
+}
+
+static void print_usage(const struct command *c)
+{
+    kprintf("usage: %s%s%s%s\n", c->synopsis, c->hint ? " (" : "", c->hint ? c->hint : "",
+            c->hint ? ")" : "");
+}
+
+static const struct command *find_command(const char *name);
+
+static void cmd_walk(char **argv)
+{
+    uint64_t va;
+    if (!parse_hex(argv[1], &va)) {
+        kprintf("walk: '%s' is not a hexadecimal address\n", argv[1]);
+        print_usage(find_command("walk"));
+        return;
+    }
+    vmm_dump_address(&kernel_space, va, vmm_print_kprintf, "");
+}
+
+static void cmd_space(char **argv)
+{
+    (void)argv;
+    vmm_dump_space(&kernel_space, vmm_print_kprintf, "");
+}
+
+static void cmd_heap(char **argv)
+{
+    (void)argv;
+    kheap_print(&kernel_heap, "");
+}
+
+static void cmd_programs(char **argv)
+{
+    (void)argv;
+    kprintf("no user programs yet (issue 6)\n");
+    if (boot_info.module_count == 0) {
+        kprintf("GRUB loaded no Multiboot2 modules (ci/boot --module FILE adds one); "
+                "they will be the programs\n");
+        return;
+    }
+    kprintf("Multiboot2 modules GRUB loaded (the future programs):\n");
+    for (size_t i = 0; i < boot_info.module_count; i++) {
+        const struct boot_module *m = &boot_info.modules[i];
+        kprintf("  module %zu: \"%s\" at %#llx-%#llx, %llu bytes\n", i, m->cmdline,
+                (unsigned long long)m->start, (unsigned long long)m->end,
+                (unsigned long long)(m->end - m->start));
+    }
+}
+
+static void cmd_run(char **argv)
+{
+    kprintf("run: cannot run '%s': running programs comes with the userspace layer (issue 6); "
+            "'programs' lists the modules that will be programs\n",
+            argv[1]);
+}
+
+static void cmd_bt(char **argv)
+{
+    (void)argv;
+    backtrace_here("");
+}
+
+static void cmd_reboot(char **argv)
+{
+    (void)argv;
+    kprintf("kiln: rebooting\n");
+    serial_flush();
+    reboot();
+}
+
+static void cmd_poweroff(char **argv)
+{
+    (void)argv;
+    power_off(true);
+}
+
+static const struct command commands[] = {
+    {"help", 0, "help", 0, "list the commands", cmd_help},
+    {"mem", 0, "mem", 0, "the memory map, then the PMM's withheld ranges, free runs, totals",
+     cmd_mem},
+    {"walk", 1, "walk ADDR", "hex, e.g. walk 0xffff800000100000",
+     "walk the kernel's page tables for one virtual address", cmd_walk},
+    {"space", 0, "space", 0, "every mapping of the kernel's address space, as ranges", cmd_space},
+    {"heap", 0, "heap", 0, "the kernel heap: its arenas and their blocks", cmd_heap},
+    {"programs", 0, "programs", 0, "the programs there are to run (Multiboot2 modules)",
+     cmd_programs},
+    {"run", 1, "run NAME", "NAME as 'programs' lists it", "run a program (not yet: issue 6)",
+     cmd_run},
+    {"bt", 0, "bt", 0, "a backtrace of the monitor itself", cmd_bt},
+    {"reboot", 0, "reboot", 0, "reset the machine", cmd_reboot},
+    {"poweroff", 0, "poweroff", 0, "power off (QEMU exits)", cmd_poweroff},
+};
+#define COMMAND_COUNT (sizeof(commands) / sizeof(commands[0]))
+
+static void cmd_help(char **argv)
+{
+    (void)argv;
+    for (size_t i = 0; i < COMMAND_COUNT; i++)
+        kprintf("  %-10s %s\n", commands[i].synopsis, commands[i].help);
+}
+
+static const struct command *find_command(const char *name)
+{
+    for (size_t i = 0; i < COMMAND_COUNT; i++)
+        if (!strcmp(name, commands[i].name))
+            return &commands[i];
+    return 0;
+}
+
+/* Cut line into words at spaces and tabs, in place; returns how many (at most max). */
+static int split_words(char *line, char **words, int max)
+{
+    int n = 0;
+    char *p = line;
+    for (;;) {
+        while (*p == ' ' || *p == '\t')
+            *p++ = '\0';
+        if (*p == '\0')
+            return n;
+        if (n == max)
+            return max + 1; /* too many: the caller reports a usage error */
+        words[n++] = p;
+        while (*p && *p != ' ' && *p != '\t')
+            p++;
+    }
+}
+
+void monitor_execute(char *line)
+{
+    char *words[MAX_WORDS];
+    int n = split_words(line, words, MAX_WORDS);
+    if (n == 0)
+        return;
+    const struct command *c = find_command(words[0]);
+    if (!c) {
+        kprintf("unknown command '%s'\nusage: COMMAND [ARGUMENT], COMMAND one of:", words[0]);
+        for (size_t i = 0; i < COMMAND_COUNT; i++)
+            kprintf(" %s", commands[i].name);
+        kprintf(" (help says what each does)\n");
+        return;
+    }
+    if (n - 1 != c->words) {
+        print_usage(c);
+        return;
+    }
+    c->run(words);
+}
+
+/* The next character from COM1 or the keyboard; waits for one. */
+static int read_char(void)
+{
+    for (;;) {
+        int c = serial_try_getc();
+        if (c < 0)
+            c = keyboard_try_getc();
+        if (c >= 0)
+            return c;
+        __asm__ volatile("pause");
+    }
+}
+
+/*
+ * Read one line, echoing what is typed. A line ends at CR or LF; a CR LF
+ * pair (as a terminal or a script may send) ends only one line. Backspace
+ * and Delete remove the last character (the VGA screen keeps showing it:
+ * the VGA driver has no way to move back yet). Other control characters, and
+ * characters past MONITOR_LINE_MAX - 1, are dropped.
+ */
+static void read_line(char *buf, size_t size)
+{
+    static bool last_was_cr;
+    size_t len = 0;
+    for (;;) {
+        int c = read_char();
+        bool after_cr = last_was_cr;
+        last_was_cr = c == '\r';
+        if (c == '\n' && after_cr)
+            continue;
+        if (c == '\r' || c == '\n') {
+            console_putc('\n');
+            buf[len] = '\0';
+            return;
+        }
+        if (c == ASCII_BACKSPACE || c == ASCII_DELETE) {
+            if (len > 0) {
+                len--;
+                for (const char *s = "\b \b"; *s; s++)
+                    serial_putc(*s);
+            }
+            continue;
+        }
+        if (c < ' ' || c > '~' || len + 1 >= size)
+            continue;
+        buf[len++] = (char)c;
+        console_putc((char)c);
+    }
+}
+
+void monitor_run(void)
+{
+    static char line[MONITOR_LINE_MAX];
+    kprintf("kiln: kernel monitor on COM1 and the keyboard; type help for the commands\n");
+    for (;;) {
+        kprintf(MONITOR_PROMPT);
+        read_line(line, sizeof(line));
+        monitor_execute(line);
+    }
+}
