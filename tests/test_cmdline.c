@@ -461,6 +461,34 @@ static void test_list_next_truncates_long_items(void **state)
     assert_int_equal(cmdline_list_next(&cursor, word, sizeof word), 0);
 }
 
+static void test_parse_hex_accepts_addresses(void **state)
+{
+    (void)state;
+    uint64_t v = 0;
+    assert_true(cmdline_parse_hex("0xffff800000100000", &v));
+    assert_int_equal(0xffff800000100000ULL, v);
+    assert_true(cmdline_parse_hex("B8000", &v));
+    assert_int_equal(0xb8000, v);
+    assert_true(cmdline_parse_hex("0XFFFFFFFFFFFFFFFF", &v));
+    assert_int_equal(UINT64_MAX, v);
+    assert_true(cmdline_parse_hex("0", &v));
+    assert_int_equal(0, v);
+}
+
+static void test_parse_hex_refuses_the_rest(void **state)
+{
+    (void)state;
+    const char *bad[] = {"", "0x", "12g", "-1", " 12", "0x1 ", "10000000000000000", "nothex"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        uint64_t v = 0x5a5a;
+        if (cmdline_parse_hex(bad[i], &v) || v != 0x5a5a)
+            fail_msg("cmdline_parse_hex(\"%s\"): expected false with the output untouched, got "
+                     "true or %#llx",
+                     bad[i], (unsigned long long)v);
+    }
+    assert_false(cmdline_parse_hex(NULL, NULL));
+}
+
 static void test_list_next_bad_arguments(void **state)
 {
     (void)state;
@@ -508,6 +536,8 @@ int main(void)
         cmocka_unit_test(test_list_next_trims_blanks),
         cmocka_unit_test(test_list_next_truncates_long_items),
         cmocka_unit_test(test_list_next_bad_arguments),
+        cmocka_unit_test(test_parse_hex_accepts_addresses),
+        cmocka_unit_test(test_parse_hex_refuses_the_rest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define CMDLINE_KEY_MAX 32    /* bytes in a key, NUL included */
 #define CMDLINE_VALUE_MAX 128 /* bytes in a value, NUL included */
@@ -71,5 +72,12 @@ bool cmdline_list_contains(const char *list, const char *word);
  *         ...
  */
 size_t cmdline_list_next(const char **cursor, char *word, size_t max);
+
+/*
+ * Read an address typed by a person: hexadecimal digits, with or without a
+ * leading 0x, 1 to 16 of them, nothing else. Returns false (and leaves *out
+ * alone) for anything else, such as "", "0x", "12g" or 17 digits.
+ */
+bool cmdline_parse_hex(const char *s, uint64_t *out);
 
 #endif

@@ -77,22 +77,11 @@ static void show_walks(const char *list)
             kheap_print(&kernel_heap, "");
             continue;
         }
-        uint64_t va = 0;
-        const char *p = item;
-        if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
-            p += 2;
-        bool ok = *p != '\0';
-        for (; *p && ok; p++) {
-            int d = (*p >= '0' && *p <= '9')   ? *p - '0'
-                    : (*p >= 'a' && *p <= 'f') ? *p - 'a' + 10
-                    : (*p >= 'A' && *p <= 'F') ? *p - 'A' + 10
-                                               : -1;
-            ok = d >= 0 && va >> 60 == 0;
-            va = va << 4 | (uint64_t)(d < 0 ? 0 : d);
-        }
-        if (!ok)
-            kprintf("kiln: warning: walk=%s: '%s' is not a hexadecimal address or 'space'\n", list,
-                    item);
+        uint64_t va;
+        if (!cmdline_parse_hex(item, &va))
+            kprintf("kiln: warning: walk=%s: '%s' is not a hexadecimal address, 'space' or "
+                    "'heap'\n",
+                    list, item);
         else
             vmm_dump_address(&kernel_space, va, vmm_print_kprintf, "vmm: ");
     }

@@ -15,6 +15,7 @@
 
 #include "dev/console.h"
 #include "dev/keyboard.h"
+#include "lib/cmdline.h"
 #include "dev/serial.h"
 #include "kernel/backtrace.h"
 #include "kernel/boot_report.h"
@@ -39,26 +40,6 @@ struct command {
 
 static void cmd_help(char **argv);
 
-/* walk's argument: hexadecimal, with or without 0x, at most 16 digits. */
-static bool parse_hex(const char *s, uint64_t *out)
-{
-    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-        s += 2;
-    if (*s == '\0' || strlen(s) > 16)
-        return false;
-    uint64_t v = 0;
-    for (; *s; s++) {
-        int d = (*s >= '0' && *s <= '9')   ? *s - '0'
-                : (*s >= 'a' && *s <= 'f') ? *s - 'a' + 10
-                : (*s >= 'A' && *s <= 'F') ? *s - 'A' + 10
-                                           : -1;
-        if (d < 0)
-            return false;
-        v = v << 4 | (uint64_t)d;
-    }
-    *out = v;
-    return true;
-}
 
 static void cmd_mem(char **argv)
 {
@@ -78,7 +59,7 @@ static const struct command *find_command(const char *name);
 static void cmd_walk(char **argv)
 {
     uint64_t va;
-    if (!parse_hex(argv[1], &va)) {
+    if (!cmdline_parse_hex(argv[1], &va)) {
         kprintf("walk: '%s' is not a hexadecimal address\n", argv[1]);
         print_usage(find_command("walk"));
         return;

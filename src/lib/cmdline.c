@@ -171,3 +171,26 @@ size_t cmdline_list_next(const char **cursor, char *word, size_t max)
     word[length] = '\0';
     return length;
 }
+
+bool cmdline_parse_hex(const char *s, uint64_t *out)
+{
+    if (s == 0)
+        return false;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+        s += 2;
+    uint64_t v = 0;
+    size_t digits = 0;
+    for (; *s; s++, digits++) {
+        int d = (*s >= '0' && *s <= '9')   ? *s - '0'
+                : (*s >= 'a' && *s <= 'f') ? *s - 'a' + 10
+                : (*s >= 'A' && *s <= 'F') ? *s - 'A' + 10
+                                           : -1;
+        if (d < 0 || digits == 16)
+            return false;
+        v = v << 4 | (uint64_t)d;
+    }
+    if (digits == 0)
+        return false;
+    *out = v;
+    return true;
+}

@@ -14,11 +14,8 @@ has a timeout. Exit status 0 only when every check passed.
 """
 import os
 import re
-import subprocess
-import sys
-import tempfile
 
-from debug_session import REPO, Expect, check_docs, read_symbols, session_text
+from debug_session import REPO, Expect, read_symbols, run_documented_session
 
 MARKER = "tests/emu/bochs_debug_session.py"
 CMDLINE = "break=vmm,heap"
@@ -104,36 +101,14 @@ def check_output(out, symbols):
 
 
 def main():
-    build = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(REPO, "build"))
-    text = session_text(SESSION)
-    failures = []
-    problem = check_docs(MARKER, text)
-    if problem:
-        failures.append(problem)
-    with tempfile.TemporaryDirectory(prefix="kiln-bochs-debug-") as work:
-        commands = os.path.join(work, "session.rc")
-        with open(commands, "w") as f:
-            f.write(text)
-        cmd = [os.path.join(REPO, "ci", "bochs-debug"), "--build-dir", build, "--no-build",
-               "--headless", "--workdir", work, "--cmdline", CMDLINE, "--commands", commands]
-        print("$ " + " ".join(cmd))
-        try:
-            run = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                                 errors="replace", timeout=TIMEOUT_S)
-        except subprocess.TimeoutExpired as t:
-            out = t.stdout.decode(errors="replace") if isinstance(t.stdout, bytes) else t.stdout
-            sys.stdout.write(out or "")
-            sys.exit(f"FAIL: the Bochs session did not end within {TIMEOUT_S} s")
-        sys.stdout.write(run.stdout)
-        print(f"--- bochs exited with status {run.returncode}")
-        if run.returncode != 0:
-            failures.append(f"Bochs exited with status {run.returncode} (q gives 0):\n"
-                            + run.stderr[-2000:])
-        failures += check_output(run.stdout, read_symbols(os.path.join(build, "kernel.sym")))
-    if failures:
-        print("\n".join("FAIL: " + f for f in failures))
-        sys.exit(1)
-    print("PASS: the Bochs debugger session went as docs/debugging.md says")
+    run_documented_session(
+        "Bochs debugger", MARKER, SESSION, ".rc",
+        lambda build, work, commands: [
+            os.path.join(REPO, "ci", "bochs-debug"), "--build-dir", build, "--no-build",
+            "--headless", "--workdir", work, "--cmdline", CMDLINE, "--commands", commands],
+        TIMEOUT_S,
+        lambda build, out: check_output(out, read_symbols(os.path.join(build, "kernel.sym"))),
+        merge_stderr=False)
 
 
 if __name__ == "__main__":

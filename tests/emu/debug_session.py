@@ -13,6 +13,9 @@ another order.
 import difflib
 import os
 import re
+import tempfile
+import sys
+import subprocess
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DOCS = os.path.join(REPO, "docs", "debugging.md")
@@ -79,3 +82,45 @@ def read_symbols(path):
             address, name = line.split()
             symbols.setdefault(name, int(address, 16))
     return symbols
+
+
+def run_documented_session(what, marker, steps, suffix, make_command, timeout_s, check,
+                           merge_stderr):
+    """Run one scripted debugger session and exit with its verdict.
+
+    The session is `steps` (also checked against docs/debugging.md at `marker`),
+    written to a command file ending in `suffix`; make_command(build, work,
+    command_file) gives the command line that runs it; check(build, output)
+    returns a list of failures. With merge_stderr the tool's stderr is part of
+    the output checked, else only shown when the tool fails.
+    """
+    build = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(REPO, "build"))
+    text = session_text(steps)
+    failures = []
+    problem = check_docs(marker, text)
+    if problem:
+        failures.append(problem)
+    with tempfile.TemporaryDirectory(prefix="kiln-debug-session-") as work:
+        commands = os.path.join(work, "session" + suffix)
+        with open(commands, "w") as f:
+            f.write(text)
+        cmd = make_command(build, work, commands)
+        print("$ " + " ".join(cmd))
+        try:
+            run = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
+                                 text=True, errors="replace", timeout=timeout_s)
+        except subprocess.TimeoutExpired as t:
+            out = t.stdout.decode(errors="replace") if isinstance(t.stdout, bytes) else t.stdout
+            sys.stdout.write(out or "")
+            sys.exit(f"FAIL: the {what} session did not end within {timeout_s} s")
+        sys.stdout.write(run.stdout)
+        print(f"--- {what} exited with status {run.returncode}")
+        if run.returncode != 0:
+            failures.append(f"{what} exited with status {run.returncode} (expected 0)"
+                            + ("" if merge_stderr else ":\n" + run.stderr[-2000:]))
+        failures += check(build, run.stdout)
+    if failures:
+        print("\n".join("FAIL: " + f for f in failures))
+        sys.exit(1)
+    print(f"PASS: the {what} session went as docs/debugging.md says")

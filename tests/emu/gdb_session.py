@@ -16,11 +16,8 @@ check passed.
 """
 import os
 import re
-import subprocess
-import sys
-import tempfile
 
-from debug_session import REPO, Expect, check_docs, session_text
+from debug_session import REPO, Expect, run_documented_session
 
 MARKER = "tests/emu/gdb_session.py"
 TIMEOUT_S = 60
@@ -89,34 +86,12 @@ def check_output(out):
 
 
 def main():
-    build = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(REPO, "build"))
-    text = session_text(SESSION)
-    failures = []
-    problem = check_docs(MARKER, text)
-    if problem:
-        failures.append(problem)
-    with tempfile.TemporaryDirectory(prefix="kiln-gdb-") as work:
-        commands = os.path.join(work, "session.gdb")
-        with open(commands, "w") as f:
-            f.write(text)
-        cmd = [os.path.join(REPO, "ci", "gdb"), "--build-dir", build, "--no-build",
-               "--port", "0", "--timeout", str(TIMEOUT_S), "--batch", commands]
-        print("$ " + " ".join(cmd))
-        try:
-            run = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                 stderr=subprocess.STDOUT, text=True, errors="replace",
-                                 timeout=TIMEOUT_S + 30)
-        except subprocess.TimeoutExpired:
-            sys.exit(f"FAIL: ci/gdb did not end within {TIMEOUT_S + 30} s")
-        sys.stdout.write(run.stdout)
-        print(f"--- ci/gdb exited with status {run.returncode}")
-        if run.returncode != 0:
-            failures.append(f"ci/gdb exited with status {run.returncode}")
-        failures += check_output(run.stdout)
-    if failures:
-        print("\n".join("FAIL: " + f for f in failures))
-        sys.exit(1)
-    print("PASS: the GDB session went as docs/debugging.md says")
+    run_documented_session(
+        "GDB", MARKER, SESSION, ".gdb",
+        lambda build, work, commands: [
+            os.path.join(REPO, "ci", "gdb"), "--build-dir", build, "--no-build", "--port", "0",
+            "--timeout", str(TIMEOUT_S), "--batch", commands],
+        TIMEOUT_S + 30, lambda build, out: check_output(out), merge_stderr=True)
 
 
 if __name__ == "__main__":
