@@ -146,7 +146,11 @@ void *kheap_alloc(struct kheap *h, size_t size)
     if (size == 0 || size > KHEAP_MAX_ARENA)
         return NULL;
     void *p = alloc_from_arenas(h, size);
-    while (!p && grow(h, size))
+    /* Grow once at most: the new arena was sized for this request, so if it
+     * cannot hold it either (a list arena's header does not fit beside a
+     * request of the maximum size), another would not, and looping would map
+     * arena after arena for nothing. */
+    if (!p && grow(h, size))
         p = allocator_alloc(&h->arenas[h->count - 1].a, size);
     return p;
 }
