@@ -35,3 +35,14 @@ if(CLANG_FOR_FUZZING)
   add_test(NAME fuzz.elf-short
     COMMAND ${KILN_FUZZ_ELF} -seed=1 -max_total_time=10 -print_final_stats=1)
 endif()
+
+# ---- running user programs (the kernel side: src/proc/process.c, syscall.c)
+# A plain boot runs the demo; strace shows each system call; a missing
+# program is a message, not a crash. The suites "user" and "hostile" run
+# in qemu.ktest and bochs.ktest with everything else (ktest=all).
+add_test(NAME qemu.run-demo COMMAND ${BOOT} --emulator qemu --cmdline "poweroff")
+set_tests_properties(qemu.run-demo PROPERTIES
+  PASS_REGULAR_EXPRESSION "boot: module [0-9]+: [^\n]*\"demo\".*kiln: running demo\ndemo: [^\n]*\n.*demo: arena 0 at 0x100000000000.*kiln: process 1 \\(demo\\) exited with status 0\nkiln: power off \\(success\\)")
+add_test(NAME qemu.run-strace COMMAND ${BOOT} --emulator qemu --cmdline "run=hello,no-such-program,hostile-null strace poweroff")
+set_tests_properties(qemu.run-strace PROPERTIES
+  PASS_REGULAR_EXPRESSION "strace: hello\\[1\\]: write\\(0x[0-9a-f]+, 0x12\\) = 0x12\n.*kiln: process 1 \\(hello\\) exited with status 0\nkiln: running no-such-program\nkiln: cannot run no-such-program: no program 'no-such-program'.*kiln: process 2 \\(hostile-null\\) killed: #PF page fault at rip 0x[0-9a-f]+, cr2 0 \\(user read, page not present\\): a NULL pointer.*kiln: power off \\(success\\)")

@@ -29,7 +29,7 @@ struct mem_region {
 };
 
 #define BOOT_MAX_REGIONS 256
-#define BOOT_MAX_MODULES 16
+#define BOOT_MAX_MODULES 64
 #define BOOT_MAX_TAGS 64
 #define BOOT_CMDLINE_MAX 256
 #define BOOT_NAME_MAX 64

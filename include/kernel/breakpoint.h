@@ -24,7 +24,7 @@
  *   pmm   the physical memory manager is built (after its boot report)
  *   vmm   the kernel runs on its own page tables: CR3 holds the new PML4
  *   heap  kmalloc works (after the heap's summary line)
- *   user  (to come, with processes: just before the first switch to ring 3)
+ *   user  just before each user program enters ring 3 (CR3 holds its space)
  *
  * Adding your own: put KILN_BREAK("mystage") where you want to stop, and add
  * "mystage" to KILN_BREAK_STAGES below, so that `break=mystage` is accepted
@@ -39,7 +39,7 @@
 #include "dev/console.h"
 
 /* The stage names `break=` accepts, separated by spaces. */
-#define KILN_BREAK_STAGES "boot pmm vmm heap"
+#define KILN_BREAK_STAGES "boot pmm vmm heap user"
 
 /* Is `stage` enabled by break= on the command line? (src/kernel/options.c) */
 bool options_break_enabled(const char *stage);

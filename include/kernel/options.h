@@ -17,7 +17,9 @@ struct kernel_options {
     char heap[16];   /* "buddy" (default) or "list": the allocator behind kmalloc */
     char walk[128];  /* addresses to show the page-table walk of, or "space" */
     char breaks[64]; /* break=: stages whose magic breakpoints fire ("vmm,heap", "all") */
+    char run[256];   /* user programs to run after booting ("demo,hello"); empty: the demo */
     bool poweroff;   /* power off after booting instead of idling */
+    bool strace;     /* print every system call user programs make */
 };
 
 extern struct kernel_options kernel_options;

@@ -51,6 +51,10 @@ struct kheap_arena {
 struct kheap {
     enum kheap_backend backend;
     struct address_space *space; /* where arenas are mapped */
+    unsigned arena_flags;        /* VMM flags of the arenas (the bitmaps are always kernel-only) */
+    bool user;                   /* a process's heap: its free lists live in memory the
+                                  * program can write, so damage is an error, not a panic */
+    int last_error;              /* ALLOC_ERR_* of the last failed kheap_alloc */
     uintptr_t start, end;        /* the virtual range arenas are carved from */
     uintptr_t next;              /* where the next arena may go */
     uintptr_t meta_start, meta_next; /* the buddy bitmaps, mapped after the arenas' range */
@@ -74,9 +78,20 @@ struct kheap_stats {
  */
 int kheap_init(struct kheap *h, enum kheap_backend backend, struct address_space *space,
                uintptr_t start, size_t size);
+/*
+ * The same for a user program's heap (src/proc): the arenas are mapped
+ * VMM_USER | VMM_WRITE in the process's space, the bitmaps kernel-only. A
+ * damaged free list makes kheap_alloc return NULL with last_error
+ * ALLOC_ERR_CORRUPT instead of panicking, and bad frees go through
+ * kheap_try_free, which returns the error.
+ */
+int kheap_init_user(struct kheap *h, struct address_space *space, uintptr_t start, size_t size);
 
 void *kheap_alloc(struct kheap *h, size_t size);
 void kheap_free(struct kheap *h, void *p, void *caller);
+/* Free p; returns ALLOC_OK or the ALLOC_ERR_* mistake (ALLOC_ERR_NOT_OURS
+ * outside every arena) instead of panicking. */
+int kheap_try_free(struct kheap *h, void *p);
 void *kheap_calloc(struct kheap *h, size_t n, size_t size);
 void *kheap_realloc(struct kheap *h, void *p, size_t size, void *caller);
 size_t kheap_block_size(const struct kheap *h, const void *p);
@@ -85,6 +100,9 @@ void kheap_stats(const struct kheap *h, struct kheap_stats *st);
 void kheap_print_summary(const struct kheap *h);
 /* That line, then each arena's picture, each line after prefix. */
 void kheap_print(const struct kheap *h, const char *prefix);
+/* The same text (without a prefix) into buf, cut to fit and NUL-terminated
+ * when size > 0. Returns the full length, like snprintf. */
+size_t kheap_picture(const struct kheap *h, char *buf, size_t size);
 /* Undo kheap_init: unmap every arena and bitmap (for tests of a private heap). */
 void kheap_destroy(struct kheap *h);
 const char *kheap_backend_name(enum kheap_backend b);

@@ -33,6 +33,8 @@
 #include "mm/kheap.h"
 #include "mm/pmm_boot.h"
 #include "mm/vmm_boot.h"
+#include "proc/process.h"
+#include "proc/syscall.h"
 
 #define KILN_VERSION "0.1"
 
@@ -165,6 +167,8 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     uint64_t t_heap_done = rdtsc();
     kheap_print_summary(&kernel_heap);
     KILN_BREAK("heap");
+    process_init(); /* SYSCALL/SYSRET and ring-3 faults: user programs can run */
+    syscall_trace = kernel_options.strace;
 
     /* rdtsc deltas; under QEMU -icount shift=0 these count instructions (ci/bench). */
     kprintf("boot: cycles: early-setup %llu, mb2-parse %llu, pmm-init %llu, vmm-init %llu, "
@@ -181,6 +185,10 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
         power_off(ktest_run(kernel_options.ktest));
     if (kernel_options.bench[0])
         power_off(bench_run(kernel_options.bench));
+    /* User programs: run= names them, the demo by default (docs/userspace.md). */
+    const char *programs = kernel_options.run[0] ? kernel_options.run : "demo";
+    if (strcmp(programs, "none"))
+        process_run_list(programs);
     if (kernel_options.poweroff)
         power_off(true);
 

@@ -24,6 +24,7 @@
 #include "mm/kheap.h"
 #include "mm/pmm_boot.h"
 #include "mm/vmm_boot.h"
+#include "proc/process.h"
 
 #define MAX_WORDS 4
 #define ASCII_BACKSPACE 0x08
@@ -82,26 +83,23 @@ static void cmd_heap(char **argv)
 static void cmd_programs(char **argv)
 {
     (void)argv;
-    kprintf("no user programs yet (issue 6)\n");
     if (boot_info.module_count == 0) {
-        kprintf("GRUB loaded no Multiboot2 modules (ci/boot --module FILE adds one); "
-                "they will be the programs\n");
+        kprintf("GRUB loaded no programs (each is a module2 line in iso/grub.cfg)\n");
         return;
     }
-    kprintf("Multiboot2 modules GRUB loaded (the future programs):\n");
+    kprintf("programs (Multiboot2 modules GRUB loaded; 'run NAME' runs one):\n");
     for (size_t i = 0; i < boot_info.module_count; i++) {
         const struct boot_module *m = &boot_info.modules[i];
-        kprintf("  module %zu: \"%s\" at %#llx-%#llx, %llu bytes\n", i, m->cmdline,
-                (unsigned long long)m->start, (unsigned long long)m->end,
-                (unsigned long long)(m->end - m->start));
+        kprintf("  %-24s %llu bytes at %#llx\n", m->cmdline,
+                (unsigned long long)(m->end - m->start), (unsigned long long)m->start);
     }
 }
 
 static void cmd_run(char **argv)
 {
-    kprintf("run: cannot run '%s': running programs comes with the userspace layer (issue 6); "
-            "'programs' lists the modules that will be programs\n",
-            argv[1]);
+    static struct process_result result; /* too big for the stack */
+    process_run_module(argv[1], &result);
+    process_print_result(argv[1], &result);
 }
 
 static void cmd_bt(char **argv)
@@ -134,8 +132,8 @@ static const struct command commands[] = {
     {"heap", 0, "heap", 0, "the kernel heap: its arenas and their blocks", cmd_heap},
     {"programs", 0, "programs", 0, "the programs there are to run (Multiboot2 modules)",
      cmd_programs},
-    {"run", 1, "run NAME", "NAME as 'programs' lists it", "run a program (not yet: issue 6)",
-     cmd_run},
+    {"run", 1, "run NAME", "NAME as 'programs' lists it",
+     "run a user program and report how it ended", cmd_run},
     {"bt", 0, "bt", 0, "a backtrace of the monitor itself", cmd_bt},
     {"reboot", 0, "reboot", 0, "reset the machine", cmd_reboot},
     {"poweroff", 0, "poweroff", 0, "power off (QEMU exits)", cmd_poweroff},

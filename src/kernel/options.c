@@ -34,6 +34,10 @@ static const struct option options[] = {
     {"walk", TEXT, "print the page-table walk of addresses (walk=0xADDR[,0xADDR], or walk=space "
                    "for the whole kernel space, walk=heap for the kernel heap's picture)"},
     {"bench", TEXT, "run in-kernel benchmarks (all, or NAME[,NAME]) and power off"},
+    {"run", TEXT, "user programs to run after booting, in order (NAME[,NAME]; default: demo; "
+                  "run=none runs none)"},
+    {"strace", FLAG, "print every system call a user program makes, with its arguments and "
+                     "result"},
     {"break", TEXT, "stop the Bochs debugger at boot stages with magic breakpoints (all, or "
                     "STAGE[,STAGE] of: " KILN_BREAK_STAGES ")"},
 };
@@ -104,8 +108,12 @@ static int apply(const struct option *opt, const struct cmdline_arg *arg)
         ksnprintf(kernel_options.heap, sizeof(kernel_options.heap), "%s", arg->value);
     else if (!strcmp(opt->name, "walk"))
         ksnprintf(kernel_options.walk, sizeof(kernel_options.walk), "%s", arg->value);
+    else if (!strcmp(opt->name, "run"))
+        ksnprintf(kernel_options.run, sizeof(kernel_options.run), "%s", arg->value);
     else if (!strcmp(opt->name, "poweroff"))
         kernel_options.poweroff = true;
+    else if (!strcmp(opt->name, "strace"))
+        kernel_options.strace = true;
     else if (!strcmp(opt->name, "break")) {
         ksnprintf(kernel_options.breaks, sizeof(kernel_options.breaks), "%s", arg->value);
         return check_break_stages(kernel_options.breaks);

@@ -273,9 +273,12 @@ KTEST(vmm, errors_are_values, "bad requests return distinct error codes and chan
 }
 
 /* Drain the PMM into a few big chunks, so that it can be refilled cheaply. */
+/* Room for many runs: after user programs have run, the free list holds
+ * thousands of single frames (the PMM does not merge runs it gets back). */
+#define DRAIN_MAX 16384
 struct drained {
-    paddr_t base[1024];
-    size_t pages[1024];
+    paddr_t base[DRAIN_MAX];
+    size_t pages[DRAIN_MAX];
     unsigned n;
 };
 
@@ -284,7 +287,7 @@ static void drain(struct drained *d)
     d->n = 0;
     for (size_t pages = 1u << 20; pages; pages >>= 1) {
         paddr_t p;
-        while (d->n < 1024 && (p = pmm_alloc_pages(&kernel_pmm, pages, 0)) != PMM_NO_FRAME) {
+        while (d->n < DRAIN_MAX && (p = pmm_alloc_pages(&kernel_pmm, pages, 0)) != PMM_NO_FRAME) {
             d->base[d->n] = p;
             d->pages[d->n++] = pages;
         }

@@ -19,6 +19,7 @@
 
 #include "dev/console.h"
 #include "kernel/panic.h"
+#include "lib/format.h"
 #include "lib/string.h"
 #include "mm/layout.h"
 #include "mm/vmm_boot.h"
@@ -68,7 +69,7 @@ static int add_arena(struct kheap *h, size_t size)
         h->meta_next += meta_mapped;
         h->mapped_bytes += meta_mapped;
     }
-    int err = vmm_alloc(h->space, base, size, VMM_WRITE);
+    int err = vmm_alloc(h->space, base, size, h->arena_flags);
     if (err) {
         if (ar->metadata) {
             size_t meta_mapped = PAGE_ALIGN_UP(ar->metadata_size);
@@ -96,8 +97,8 @@ static int add_arena(struct kheap *h, size_t size)
     return VMM_OK;
 }
 
-int kheap_init(struct kheap *h, enum kheap_backend backend, struct address_space *space,
-               uintptr_t start, size_t size)
+static int setup(struct kheap *h, enum kheap_backend backend, struct address_space *space,
+                 uintptr_t start, size_t size, unsigned arena_flags, bool user)
 {
     memset(h, 0, sizeof(*h)); /* no compound literal: the struct is too big for the stack */
     h->backend = backend;
@@ -106,7 +107,20 @@ int kheap_init(struct kheap *h, enum kheap_backend backend, struct address_space
     h->end = start + size;
     h->next = start;
     h->meta_start = h->meta_next = start + size - size / 8;
+    h->arena_flags = arena_flags;
+    h->user = user;
     return add_arena(h, KHEAP_FIRST_ARENA);
+}
+
+int kheap_init(struct kheap *h, enum kheap_backend backend, struct address_space *space,
+               uintptr_t start, size_t size)
+{
+    return setup(h, backend, space, start, size, VMM_WRITE, false);
+}
+
+int kheap_init_user(struct kheap *h, struct address_space *space, uintptr_t start, size_t size)
+{
+    return setup(h, KHEAP_BUDDY, space, start, size, VMM_USER | VMM_WRITE, true);
 }
 
 /* A new arena: twice the last, and big enough for `need` bytes. */
@@ -133,6 +147,10 @@ static void *alloc_from_arenas(struct kheap *h, size_t size)
         if (p)
             return p;
         int err = allocator_last_error(&ar->a);
+        if (err == ALLOC_ERR_CORRUPT && h->user) {
+            h->last_error = err; /* the program damaged its own heap: its problem */
+            return NULL;
+        }
         if (err == ALLOC_ERR_CORRUPT)
             panic("kmalloc: the %s arena at %#lx is corrupt (its free lists contradict its "
                   "records)",
@@ -143,9 +161,13 @@ static void *alloc_from_arenas(struct kheap *h, size_t size)
 
 void *kheap_alloc(struct kheap *h, size_t size)
 {
+    h->last_error = ALLOC_ERR_BAD_ARGUMENT;
     if (size == 0 || size > KHEAP_MAX_ARENA)
         return NULL;
+    h->last_error = ALLOC_ERR_NO_MEMORY;
     void *p = alloc_from_arenas(h, size);
+    if (!p && h->last_error == ALLOC_ERR_CORRUPT)
+        return NULL;
     /* Grow once at most: the new arena was sized for this request, so if it
      * cannot hold it either (a list arena's header does not fit beside a
      * request of the maximum size), another would not, and looping would map
@@ -175,15 +197,22 @@ static const char *free_mistake(int err)
     }
 }
 
+int kheap_try_free(struct kheap *h, void *p)
+{
+    if (!p)
+        return ALLOC_OK;
+    struct kheap_arena *ar = arena_of(h, p);
+    return ar ? allocator_free(&ar->a, p) : ALLOC_ERR_NOT_OURS;
+}
+
 void kheap_free(struct kheap *h, void *p, void *caller)
 {
     if (!p)
         return;
-    struct kheap_arena *ar = arena_of(h, p);
-    if (!ar)
+    if (!arena_of(h, p))
         panic("kfree: pointer the heap never returned: %p is outside every arena (caller %p)", p,
               caller);
-    int err = allocator_free(&ar->a, p);
+    int err = kheap_try_free(h, p);
     if (err)
         panic("kfree: %s %p (caller %p)", free_mistake(err), p, caller);
 }
@@ -246,38 +275,58 @@ void kheap_stats(const struct kheap *h, struct kheap_stats *st)
     st->total.fragmentation = alloc_fragmentation(st->total.largest_free, st->total.free_bytes);
 }
 
-void kheap_print_summary(const struct kheap *h)
+static int summary_line(const struct kheap *h, char *buf, size_t size)
 {
     struct kheap_stats st;
     kheap_stats(h, &st);
-    kprintf("heap: %s allocator, %u arena(s), %llu KiB mapped, %llu KiB free, %llu blocks in "
-            "use, fragmentation %u/1000\n",
-            kheap_backend_name(h->backend), st.arenas, (unsigned long long)(st.mapped_bytes >> 10),
-            (unsigned long long)(st.total.free_bytes >> 10),
-            (unsigned long long)st.total.used_blocks, st.total.fragmentation);
+    return ksnprintf(buf, size,
+                     "heap: %s allocator, %u arena(s), %llu KiB mapped, %llu KiB free, %llu blocks "
+                     "in use, fragmentation %u/1000\n",
+                     kheap_backend_name(h->backend), st.arenas,
+                     (unsigned long long)(st.mapped_bytes >> 10),
+                     (unsigned long long)(st.total.free_bytes >> 10),
+                     (unsigned long long)st.total.used_blocks, st.total.fragmentation);
+}
+
+void kheap_print_summary(const struct kheap *h)
+{
+    char line[160];
+    summary_line(h, line, sizeof(line));
+    kprintf("%s", line);
+}
+
+size_t kheap_picture(const struct kheap *h, char *buf, size_t size)
+{
+    /* snprintf-style: `used` counts the whole length, even past size. */
+    size_t used = 0;
+#define REST (used < size ? buf + used : NULL), (used < size ? size - used : 0)
+    used += (size_t)summary_line(h, REST);
+    for (unsigned i = 0; i < h->count; i++) {
+        const struct kheap_arena *ar = &h->arenas[i];
+        used += (size_t)ksnprintf(REST, "arena %u at %#lx, %lu KiB:\n", i, (unsigned long)ar->base,
+                                  (unsigned long)(ar->size >> 10));
+        used += allocator_picture(&ar->a, REST);
+    }
+#undef REST
+    if (size > 0 && used >= size)
+        buf[size - 1] = '\0';
+    return used;
 }
 
 void kheap_print(const struct kheap *h, const char *prefix)
 {
-    static char picture[4096];
-    kprintf("%s", prefix);
-    kheap_print_summary(h);
-    for (unsigned i = 0; i < h->count; i++) {
-        const struct kheap_arena *ar = &h->arenas[i];
-        allocator_picture(&ar->a, picture, sizeof(picture));
-        kprintf("%sarena %u at %#lx, %lu KiB:\n", prefix, i, (unsigned long)ar->base,
-                (unsigned long)(ar->size >> 10));
-        /* Print line by line, so each gets the prefix. */
-        char *line = picture;
-        while (*line) {
-            char *nl = strchr(line, '\n');
-            if (nl)
-                *nl = '\0';
-            kprintf("%s  %s\n", prefix, line);
-            if (!nl)
-                break;
-            line = nl + 1;
-        }
+    static char picture[8192];
+    kheap_picture(h, picture, sizeof(picture));
+    /* Print line by line, so each gets the prefix. */
+    char *line = picture;
+    while (*line) {
+        char *nl = strchr(line, '\n');
+        if (nl)
+            *nl = '\0';
+        kprintf("%s%s\n", prefix, line);
+        if (!nl)
+            break;
+        line = nl + 1;
     }
 }
 

@@ -3,13 +3,13 @@
 
 Boots kiln in QEMU headless (-serial stdio, -display none, -no-reboot and the
 isa-debug-exit device, as ci/boot does) with no command-line options, so the
-boot ends in the kernel monitor, and one Multiboot2 module (README.md) for
-`programs` to list. It waits for each `kiln> ` prompt, types the next
+boot runs the demo program and ends in the kernel monitor. It waits for each `kiln> ` prompt, types the next
 command of SESSION followed by a carriage return (what a terminal sends for
 Enter), and checks the reply: help lists every command; the walk of
 0xffff800000100000 ends at physical 0x100000; heap shows the buddy heap's
 arena at 0xffffc00000000000; bt names the monitor's functions down to kmain;
-programs lists the module; an unknown command and a bad address get usage
+programs lists the user programs GRUB loaded and `run hello` runs one (its
+output prefixed with its name, then the exit report); an unknown command and a bad address get usage
 lines; mem prints the memory map and the PMM's summary line; poweroff makes
 QEMU exit with the "success" status 33. docs/debugging.md must show SESSION.
 Exit status 0 only when every check passed.
@@ -27,14 +27,14 @@ MARKER = "tests/emu/monitor_session.py"
 TIMEOUT_S = 60
 PROMPT = "kiln> "
 EXIT_PASS = 33  # isa-debug-exit: (0x10 << 1) | 1
-MODULE = os.path.join(REPO, "README.md")
 
 SESSION = [
     ("The commands there are.", ["help"]),
     ("A page-table walk: the direct map puts physical 0x100000 here (a 1 GiB page).",
      ["walk 0xffff800000100000"]),
     ("The kernel heap's arenas, and who called whom to get here.", ["heap", "bt"]),
-    ("The Multiboot2 modules GRUB loaded: the programs of issue 6.", ["programs"]),
+    ("The user programs GRUB loaded, and one of them run from the prompt.",
+     ["programs", "run hello"]),
     ("Mistakes get a usage line.", ["frobnicate", "walk nothex"]),
     ("The memory map and the PMM, then power off (QEMU exits).", ["mem", "poweroff"]),
 ]
@@ -77,7 +77,7 @@ class Console:
 
 def qemu_command(build):
     iso = subprocess.run([os.path.join(REPO, "ci", "boot"), "--build-dir", build,
-                          "--module", MODULE, "--print-iso"],
+                          "--print-iso"],
                          capture_output=True, text=True, check=True).stdout.strip()
     return ["qemu-system-x86_64", "-accel", "tcg", "-m", "128M", "-cpu", "max",
             "-cdrom", iso, "-boot", "d", "-display", "none", "-serial", "stdio",
@@ -143,9 +143,12 @@ def check(replies, status):
           (r"^  #\d+ 0x[0-9a-f]{16} monitor_execute\+0x[0-9a-f]+$", "then monitor_execute"),
           (r"^  #\d+ 0x[0-9a-f]{16} monitor_run\+0x[0-9a-f]+$", "then monitor_run"),
           (r"^  #\d+ 0x[0-9a-f]{16} kmain\+0x[0-9a-f]+$", "then kmain"))
-    reply("programs", (r"^no user programs yet \(issue 6\)$", "no programs yet"),
-          (r'^  module 0: "README\.md" at 0x[0-9a-f]+-0x[0-9a-f]+, \d+ bytes$',
-           "the module is listed"))
+    reply("programs", (r"^programs \(Multiboot2 modules GRUB loaded; 'run NAME' runs one\):$",
+                       "the header"),
+          (r"^  demo +\d+ bytes at 0x[0-9a-f]+$", "the demo is listed"),
+          (r"^  hello +\d+ bytes at 0x[0-9a-f]+$", "hello is listed"))
+    reply("run hello", (r"^hello: hello from ring 3$", "its output, after its name"),
+          (r"^kiln: process \d+ \(hello\) exited with status 0$", "the exit report"))
     reply("frobnicate", (r"^unknown command 'frobnicate'$", "named as unknown"),
           (r"^usage: COMMAND \[ARGUMENT\], COMMAND one of: help mem walk ", "a usage line"))
     reply("walk nothex", (r"^walk: 'nothex' is not a hexadecimal address$", "the complaint"),

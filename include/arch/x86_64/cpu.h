@@ -119,6 +119,10 @@ static inline uint64_t read_rflags(void)
 }
 
 #define MSR_EFER 0xC0000080u
+#define MSR_STAR 0xC0000081u   /* SYSCALL/SYSRET segment selectors */
+#define MSR_LSTAR 0xC0000082u  /* where SYSCALL jumps in 64-bit mode */
+#define MSR_SFMASK 0xC0000084u /* RFLAGS bits SYSCALL clears */
+#define EFER_SCE (1ull << 0)   /* SYSCALL/SYSRET enabled */
 #define EFER_LME (1ull << 8)
 #define EFER_LMA (1ull << 10)
 #define EFER_NXE (1ull << 11)

@@ -23,6 +23,10 @@
 
 void gdt_init(void);
 
+/* The stack the CPU switches to when an interrupt or exception arrives while
+ * ring 3 runs (TSS.rsp0): the running process's kernel stack. */
+void gdt_set_kernel_stack(uint64_t rsp0);
+
 /* True when addr lies on the double-fault handler's own stack (IST1). */
 bool gdt_on_double_fault_stack(uint64_t addr);
 /* The guard page under that stack (page-aligned; unmapped once the VMM is up). */

@@ -66,6 +66,11 @@ uint64_t gdt_double_fault_guard(void)
     return (uint64_t)(uintptr_t)double_fault.guard;
 }
 
+void gdt_set_kernel_stack(uint64_t rsp0)
+{
+    tss.rsp[0] = rsp0;
+}
+
 void gdt_init(void)
 {
     gdt[0] = 0;

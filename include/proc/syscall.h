@@ -1,0 +1,39 @@
+/*
+ * proc/syscall.h - the kernel's side of the system calls.
+ *
+ * The numbers, error codes and structures shared with user programs are in
+ * include/kiln/syscall.h. This header is what the kernel adds: the register
+ * frame asm/syscall.asm saves, and the set-up of the SYSCALL instruction.
+ */
+#ifndef KILN_PROC_SYSCALL_H
+#define KILN_PROC_SYSCALL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The user's registers as asm/syscall.asm pushes them (last pushed first). */
+struct syscall_frame {
+    uint64_t r15, r14, r13, r12, rbp, rbx;
+    uint64_t r9, r8, r10, rdx, rsi, rdi; /* arguments 6..1 */
+    uint64_t rax;    /* the number in, the result out */
+    uint64_t rip;    /* from RCX: the instruction after SYSCALL */
+    uint64_t rflags; /* from R11 */
+    uint64_t rsp;    /* the user stack */
+};
+
+/* EFER.SCE, STAR, LSTAR and SFMASK: after this, SYSCALL enters syscall_entry. */
+void syscall_init(void);
+
+/* Called by asm/syscall.asm with the saved registers; puts the result in frame->rax. */
+void syscall_dispatch(struct syscall_frame *frame);
+
+/* Called by asm/syscall.asm when frame->rip is not canonical: kills the process. */
+__attribute__((noreturn)) void syscall_bad_return(uint64_t rip);
+
+/* Print every system call and its result (strace on the command line). */
+extern bool syscall_trace;
+
+/* A short name for a number ("write"), or NULL for an unknown one. */
+const char *syscall_name(uint64_t number);
+
+#endif

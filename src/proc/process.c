@@ -1,0 +1,349 @@
+/*
+ * proc/process.c - loading a program, running it in ring 3, cleaning up.
+ *
+ * process_run() is the whole life of a process, in order:
+ *
+ *   1. elf_validate() checks the file; a refusal is reported, nothing is mapped.
+ *   2. A new address space: vmm_space_create() (the kernel's half is shared).
+ *   3. Each PT_LOAD segment: vmm_alloc() zeroed frames with the segment's
+ *      permissions, then the file's bytes are copied in through the direct
+ *      map (the pages may be read-only to the program, never to the kernel).
+ *   4. The user stack under USER_STACK_TOP, the first heap arena at
+ *      USER_HEAP_BASE, and a kernel stack for the process's system calls.
+ *   5. CR3 <- the new space; TSS.rsp0 and the SYSCALL stub <- the kernel
+ *      stack; ksetjmp() marks where to come back to; user_enter() drops to
+ *      ring 3 at the ELF entry point.
+ *   6. The program runs until SYS_EXIT (process_exit) or a fault in ring 3
+ *      (user_fault): both klongjmp() back to step 5, on the kernel's stack.
+ *   7. CR3 <- the kernel's space; the heap's arenas, the space (image, stack,
+ *      page tables) and the kernel stack are freed: every frame goes back.
+ *
+ * Everything a program can get wrong ends at step 1 (a bad file), in a
+ * system call's error code (src/proc/syscall.c), or at step 6 as a kill with
+ * a message naming the fault: never in a kernel panic.
+ */
+#include "proc/process.h"
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/trap.h"
+#include "dev/console.h"
+#include "kernel/boot_report.h"
+#include "kernel/breakpoint.h"
+#include "kernel/panic.h"
+#include "kiln/syscall.h"
+#include "lib/cmdline.h"
+#include "lib/format.h"
+#include "lib/string.h"
+#include "mm/layout.h"
+#include "mm/pmm_boot.h"
+#include "proc/syscall.h"
+
+/* asm/syscall.asm */
+__attribute__((noreturn)) void user_enter(uint64_t rip, uint64_t rsp, uint64_t arg);
+extern uint64_t syscall_kernel_rsp;
+
+static struct process *current;
+static uint32_t next_pid = 1;
+
+struct process *process_current(void)
+{
+    return current;
+}
+
+const struct boot_module *process_find_module(const char *name)
+{
+    for (size_t i = 0; i < boot_info.module_count; i++) {
+        const char *cmd = boot_info.modules[i].cmdline;
+        size_t n = strlen(name);
+        /* The module's command line is its name, maybe followed by arguments. */
+        if (n > 0 && !strncmp(cmd, name, n) && (cmd[n] == '\0' || cmd[n] == ' '))
+            return &boot_info.modules[i];
+    }
+    return NULL;
+}
+
+/* Copy len bytes to user address va of space, through the direct map. */
+static void copy_into_space(struct address_space *space, uint64_t va, const uint8_t *src,
+                            uint64_t len)
+{
+    while (len > 0) {
+        paddr_t pa;
+        if (vmm_translate(space, va, &pa, NULL, NULL) != VMM_OK)
+            panic("process: %#llx is not mapped though the loader just mapped it",
+                  (unsigned long long)va);
+        uint64_t chunk = PAGE_SIZE - (va & (PAGE_SIZE - 1));
+        if (chunk > len)
+            chunk = len;
+        memcpy(phys_window_ptr(&kernel_vmm.window, pa), src, chunk);
+        va += chunk;
+        src += chunk;
+        len -= chunk;
+    }
+}
+
+static int refuse(struct process_result *out, int code, const char *fmt, const char *what)
+{
+    out->end = PROCESS_NOT_RUN;
+    ksnprintf(out->reason, sizeof(out->reason), fmt, what);
+    return code;
+}
+
+/* Steps 1 to 4. On failure the caller's destroy() undoes what was done. */
+static int load(struct process *p, const uint8_t *image, size_t size, struct process_result *out)
+{
+    struct elf_error err;
+    if (elf_validate(image, size, &p->elf, &err) != ELF_OK)
+        return refuse(out, PROC_ERR_ELF, "not a program kiln can run: %s", err.message);
+
+    int verr = vmm_space_create(&kernel_vmm, &p->space);
+    if (verr)
+        return refuse(out, PROC_ERR_NO_MEMORY, "no frame for its page tables: %s", vmm_strerror(verr));
+    p->space_made = true;
+    /* The heap code below reaches its arena and bitmaps by their virtual
+     * addresses, which exist only in the new space: switch to it now. */
+    vmm_activate(&p->space);
+
+    for (unsigned i = 0; i < p->elf.segment_count; i++) {
+        const struct elf_segment *s = &p->elf.segments[i];
+        uint64_t start = PAGE_ALIGN_DOWN(s->vaddr);
+        uint64_t end = PAGE_ALIGN_UP(s->vaddr + s->memsz);
+        verr = vmm_alloc(&p->space, start, end - start, s->vmm_flags);
+        if (verr)
+            return refuse(out, PROC_ERR_NO_MEMORY, "mapping a segment failed: %s", vmm_strerror(verr));
+        copy_into_space(&p->space, s->vaddr, image + s->offset, s->filesz);
+    }
+
+    verr = vmm_alloc(&p->space, USER_STACK_TOP - USER_STACK_SIZE, USER_STACK_SIZE,
+                     VMM_USER | VMM_WRITE);
+    if (verr)
+        return refuse(out, PROC_ERR_NO_MEMORY, "mapping the stack failed: %s", vmm_strerror(verr));
+
+    verr = kheap_init_user(&p->heap, &p->space, USER_HEAP_BASE, USER_HEAP_RANGE);
+    if (verr) {
+        kheap_destroy(&p->heap); /* unmaps whatever part of the arena was made */
+        return refuse(out, PROC_ERR_NO_MEMORY, "mapping the heap failed: %s", vmm_strerror(verr));
+    }
+    p->heap_made = true;
+
+    verr = kstack_alloc(&p->kstack);
+    if (verr)
+        return refuse(out, PROC_ERR_NO_MEMORY, "no kernel stack: %s", vmm_strerror(verr));
+    p->kstack_made = true;
+    return PROC_OK;
+}
+
+/* Step 7: give everything back (from the kernel's space: a space cannot be
+ * destroyed while CR3 holds it). */
+static void destroy(struct process *p)
+{
+    vmm_activate(&kernel_space);
+    if (p->kstack_made)
+        kstack_free(&p->kstack);
+    if (p->heap_made)
+        kheap_destroy(&p->heap);
+    if (p->space_made)
+        vmm_space_destroy(&p->space);
+    kfree(p);
+}
+
+/* Where a user fault went wrong, in words, from what the layout says. */
+static const char *explain_user_address(uint64_t cr2, uint64_t error_code)
+{
+    if (cr2 < USER_IMAGE_MIN)
+        return "a NULL pointer: nothing is mapped below 0x400000";
+    if (cr2 >= USER_STACK_TOP - USER_STACK_SIZE - USER_STACK_GUARD &&
+        cr2 < USER_STACK_TOP - USER_STACK_SIZE)
+        return "stack overflow: the address is in the guard below the user stack";
+    if (cr2 >= VMM_USER_END)
+        return "a kernel address: ring 3 may not touch the upper half";
+    if ((error_code & 0x11) == 0x11)
+        return "executing memory that is not executable (NX)";
+    if ((error_code & 0x3) == 0x3)
+        return "writing memory that is read-only (code or constants)";
+    if (!(error_code & 1))
+        return "nothing is mapped there";
+    return "the page does not allow this access";
+}
+
+static void finish_output_line(struct process *p)
+{
+    if (!p->at_line_start)
+        kprintf("\n");
+    p->at_line_start = true;
+}
+
+/* A fault in ring 3: the program is at fault, not the kernel. End it. */
+static void user_fault(struct trap_frame *frame, uint64_t cr2)
+{
+    struct process *p = current;
+    if (!p)
+        panic("a fault in ring 3 (vector %llu at %#llx) with no process running",
+              (unsigned long long)frame->vector, (unsigned long long)frame->rip);
+    struct process_result *r = p->result;
+    r->end = PROCESS_KILLED;
+    r->vector = (unsigned)frame->vector;
+    r->error_code = frame->error_code;
+    r->rip = frame->rip;
+    r->cr2 = cr2;
+    int n = ksnprintf(r->reason, sizeof(r->reason), "#%s %s at rip %#llx",
+                      trap_mnemonic(r->vector), trap_name(r->vector), (unsigned long long)r->rip);
+    if (r->vector == VEC_PAGE_FAULT && n > 0 && (size_t)n < sizeof(r->reason)) {
+        char access[96];
+        trap_describe_page_fault(r->error_code, access, sizeof(access));
+        ksnprintf(r->reason + n, sizeof(r->reason) - (size_t)n, ", cr2 %#llx (%s): %s",
+                  (unsigned long long)cr2, access, explain_user_address(cr2, r->error_code));
+    } else if (r->vector == VEC_GENERAL_PROTECTION && n > 0 && (size_t)n < sizeof(r->reason)) {
+        ksnprintf(r->reason + n, sizeof(r->reason) - (size_t)n,
+                  ": a privileged instruction or a bad segment");
+    }
+    finish_output_line(p);
+    klongjmp(&p->finished, 1);
+}
+
+void process_exit(int status)
+{
+    struct process *p = current;
+    p->result->end = PROCESS_EXITED;
+    p->result->status = status;
+    finish_output_line(p);
+    klongjmp(&p->finished, 1);
+}
+
+void syscall_bad_return(uint64_t rip)
+{
+    struct process *p = current;
+    struct process_result *r = p->result;
+    r->end = PROCESS_KILLED;
+    r->vector = VEC_GENERAL_PROTECTION;
+    r->rip = rip;
+    ksnprintf(r->reason, sizeof(r->reason),
+              "its system call would return to %#llx, which is not canonical (SYSRET would "
+              "fault in ring 0)",
+              (unsigned long long)rip);
+    finish_output_line(p);
+    klongjmp(&p->finished, 1);
+}
+
+void process_write(const char *bytes, size_t len)
+{
+    struct process *p = current;
+    struct process_result *r = p->result;
+    for (size_t i = 0; i < len; i++) {
+        char c = bytes[i];
+        if (r->output_len < PROCESS_OUTPUT_MAX - 1)
+            r->output[r->output_len] = c;
+        r->output_len++;
+        /* "name: " before each line, so a program cannot pose as the kernel
+         * (or print a line the test harness would take for a TAP result). */
+        if (p->at_line_start)
+            kprintf("%s: ", p->name);
+        if (c == '\n' || (c >= ' ' && c < 127) || c == '\t')
+            console_putc(c);
+        else
+            kprintf("\\x%02x", (unsigned)(unsigned char)c);
+        p->at_line_start = c == '\n';
+    }
+    size_t kept = r->output_len < PROCESS_OUTPUT_MAX - 1 ? r->output_len : PROCESS_OUTPUT_MAX - 1;
+    r->output[kept] = '\0';
+}
+
+static uint64_t pmm_free_frames(void)
+{
+    struct pmm_stats st;
+    pmm_get_stats(&kernel_pmm, &st);
+    return st.free_bytes / PAGE_SIZE;
+}
+
+int process_run(const char *name, const void *image, size_t size, struct process_result *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (current)
+        panic("process_run(%s): process %u is still running: processes run one at a time", name,
+              current->pid);
+    struct process *p = kcalloc(1, sizeof(*p));
+    if (!p)
+        return refuse(out, PROC_ERR_NO_MEMORY, "no kernel memory for its %s", "process structure");
+    p->pid = next_pid++;
+    out->pid = p->pid;
+    ksnprintf(p->name, sizeof(p->name), "%s", name);
+    p->result = out;
+    p->at_line_start = true;
+
+    uint64_t free_before = pmm_free_frames();
+    int err = load(p, image, size, out);
+    if (err) {
+        destroy(p);
+        return err;
+    }
+    out->frames_held = free_before - pmm_free_frames();
+
+    current = p;
+    vmm_activate(&p->space);
+    gdt_set_kernel_stack(p->kstack.top);
+    syscall_kernel_rsp = p->kstack.top;
+    KILN_BREAK("user"); /* break=user: the next instruction to run is the program's */
+    if (ksetjmp(&p->finished) == 0)
+        user_enter(p->elf.entry, USER_STACK_TOP, 0);
+
+    /* Back from process_exit, user_fault or syscall_bad_return, on this stack. */
+    uint64_t held = free_before - pmm_free_frames();
+    if (held > out->frames_held)
+        out->frames_held = held;
+    gdt_set_kernel_stack(0);
+    syscall_kernel_rsp = 0;
+    current = NULL;
+    destroy(p);
+    return PROC_OK;
+}
+
+int process_run_module(const char *name, struct process_result *out)
+{
+    const struct boot_module *m = process_find_module(name);
+    if (!m) {
+        memset(out, 0, sizeof(*out));
+        return refuse(out, PROC_ERR_NOT_FOUND,
+                      "no program '%s' (GRUB loads programs as Multiboot2 modules: a module2 "
+                      "line in iso/grub.cfg)",
+                      name);
+    }
+    const void *image = phys_window_ptr(&kernel_vmm.window, m->start);
+    return process_run(name, image, (size_t)(m->end - m->start), out);
+}
+
+void process_print_result(const char *name, const struct process_result *r)
+{
+    switch (r->end) {
+    case PROCESS_EXITED:
+        kprintf("kiln: process %u (%s) exited with status %d\n", r->pid, name, r->status);
+        break;
+    case PROCESS_KILLED:
+        kprintf("kiln: process %u (%s) killed: %s\n", r->pid, name, r->reason);
+        break;
+    case PROCESS_NOT_RUN:
+        kprintf("kiln: cannot run %s: %s\n", name, r->reason);
+        break;
+    }
+}
+
+int process_run_list(const char *list)
+{
+    static struct process_result result; /* too big for the stack */
+    char name[PROCESS_NAME_MAX];
+    const char *rest = list;
+    int failures = 0;
+    while (cmdline_list_next(&rest, name, sizeof(name)) > 0) {
+        kprintf("kiln: running %s\n", name);
+        process_run_module(name, &result);
+        process_print_result(name, &result);
+        if (result.end != PROCESS_EXITED || result.status != 0)
+            failures++;
+    }
+    return failures;
+}
+
+void process_init(void)
+{
+    syscall_init();
+    trap_set_user_fault_handler(user_fault);
+}

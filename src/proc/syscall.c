@@ -1,0 +1,224 @@
+/*
+ * proc/syscall.c - the system calls: what a program may ask of the kernel.
+ *
+ * A program executes SYSCALL with a number in RAX and arguments in RDI, RSI,
+ * RDX (include/kiln/syscall.h). asm/syscall.asm saves its registers and calls
+ * syscall_dispatch(), which looks the number up in a table and runs the
+ * handler. Each handler treats its arguments as what they are: numbers a
+ * program chose. A pointer is checked with uaccess_check() (user half,
+ * mapped, user-accessible, writable if the kernel writes, no wrap-around)
+ * before a single byte moves, and the bytes move with uaccess_copy_from/_to,
+ * which go through the page tables, never through the user address itself.
+ *
+ * The path of one malloc (docs/userspace.md draws it):
+ *   user malloc(100) -> SYS_ALLOC -> sys_alloc -> kheap_alloc on the process's
+ *   heap -> buddy_alloc in an arena -> (arena full) kheap grows: vmm_alloc
+ *   maps a new arena in the process's space -> pmm_alloc_page for each frame.
+ */
+#include "proc/syscall.h"
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/gdt.h"
+#include "dev/console.h"
+#include "kiln/syscall.h"
+#include "lib/format.h"
+#include "lib/string.h"
+#include "mm/layout.h"
+#include "mm/pmm_boot.h"
+#include "mm/vmm_boot.h"
+#include "proc/process.h"
+#include "proc/uaccess.h"
+
+void syscall_entry(void); /* asm/syscall.asm */
+
+bool syscall_trace;
+
+/* RFLAGS bits cleared on entry: IF (no interrupts in the stub), TF (no
+ * single-step trap on the user stack), DF (the C ABI wants it clear), AC. */
+#define SYSCALL_RFLAGS_MASK ((1u << 9) | (1u << 8) | (1u << 10) | (1u << 18))
+
+void syscall_init(void)
+{
+    /* STAR[47:32]: SYSCALL's CS (SS is that + 8). STAR[63:48] + 16 is
+     * SYSRET's CS and + 8 its SS: user code and data, with RPL 3. */
+    uint64_t star = ((uint64_t)(GDT_USER_DATA - 8) << 48) | ((uint64_t)GDT_KERNEL_CODE << 32);
+    wrmsr(MSR_STAR, star);
+    wrmsr(MSR_LSTAR, (uint64_t)(uintptr_t)syscall_entry);
+    wrmsr(MSR_SFMASK, SYSCALL_RFLAGS_MASK);
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+}
+
+static int64_t error(int code)
+{
+    return -(int64_t)code;
+}
+
+static int64_t sys_exit(struct process *p, const struct syscall_frame *f)
+{
+    if (syscall_trace) /* the only call with no result to trace */
+        kprintf("strace: %s[%u]: exit(%d)\n", p->name, p->pid, (int)f->rdi);
+    process_exit((int)f->rdi);
+}
+
+static int64_t sys_write(struct process *p, const struct syscall_frame *f)
+{
+    uint64_t buf = f->rdi, len = f->rsi;
+    if (len > KILN_WRITE_MAX)
+        return error(KILN_EINVAL);
+    if (uaccess_check(&p->space, buf, len, false) != UACCESS_OK)
+        return error(KILN_EFAULT);
+    char chunk[256];
+    for (uint64_t done = 0; done < len;) {
+        uint64_t n = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
+        if (uaccess_copy_from(&p->space, kernel_vmm.window, chunk, buf + done, n) != UACCESS_OK)
+            return error(KILN_EFAULT); /* cannot happen: the whole range was checked */
+        process_write(chunk, n);
+        done += n;
+    }
+    return (int64_t)len;
+}
+
+static int64_t sys_alloc(struct process *p, const struct syscall_frame *f)
+{
+    uint64_t size = f->rdi;
+    if (size == 0 || size > KILN_ALLOC_MAX)
+        return error(KILN_EINVAL);
+    void *block = kheap_alloc(&p->heap, size);
+    if (!block)
+        return error(p->heap.last_error == ALLOC_ERR_CORRUPT ? KILN_ECORRUPT : KILN_ENOMEM);
+    return (int64_t)(uintptr_t)block;
+}
+
+static int free_error(int alloc_err)
+{
+    switch (alloc_err) {
+    case ALLOC_ERR_DOUBLE_FREE: return KILN_EDOUBLEFREE;
+    case ALLOC_ERR_MIDDLE: return KILN_EMIDDLE;
+    case ALLOC_ERR_CORRUPT: return KILN_ECORRUPT;
+    default: return KILN_ENOTHEAP;
+    }
+}
+
+static int64_t sys_free(struct process *p, const struct syscall_frame *f)
+{
+    /* The pointer is only compared with the arenas' ranges and looked up in
+     * the bitmaps before the allocator writes to the block. */
+    int err = kheap_try_free(&p->heap, (void *)(uintptr_t)f->rdi);
+    return err ? error(free_error(err)) : 0;
+}
+
+static int64_t sys_block_size(struct process *p, const struct syscall_frame *f)
+{
+    size_t n = kheap_block_size(&p->heap, (const void *)(uintptr_t)f->rdi);
+    return n ? (int64_t)n : error(KILN_ENOTHEAP);
+}
+
+#define PICTURE_MAX 8192 /* the kernel formats at most this much of the picture */
+
+static int64_t sys_memstats(struct process *p, const struct syscall_frame *f)
+{
+    uint64_t stats_ptr = f->rdi, picture = f->rsi, picture_len = f->rdx;
+    if (uaccess_check(&p->space, stats_ptr, sizeof(struct kiln_memstats), true) != UACCESS_OK ||
+        uaccess_check(&p->space, picture, picture_len, true) != UACCESS_OK)
+        return error(KILN_EFAULT);
+
+    struct pmm_stats ps;
+    pmm_get_stats(&kernel_pmm, &ps);
+    struct kheap_stats hs;
+    kheap_stats(&p->heap, &hs);
+    struct kiln_memstats st = {
+        .pmm_free_frames = ps.free_bytes / PAGE_SIZE,
+        .pmm_total_frames =
+            (ps.usable_bytes - ps.reserved_bytes - ps.unreachable_bytes) / PAGE_SIZE,
+        .heap_mapped = hs.mapped_bytes,
+        .heap_free = hs.total.free_bytes,
+        .heap_used = hs.total.used_bytes,
+        .heap_blocks = hs.total.used_blocks,
+        .heap_arenas = hs.arenas,
+        .heap_grows = hs.grows,
+        .heap_largest_free = hs.total.largest_free,
+        .fragmentation = hs.total.fragmentation,
+        .pid = p->pid,
+    };
+    if (uaccess_copy_to(&p->space, kernel_vmm.window, stats_ptr, &st, sizeof(st)) != UACCESS_OK)
+        return error(KILN_EFAULT);
+
+    size_t full = kheap_picture(&p->heap, NULL, 0);
+    if (picture_len > 0) {
+        size_t n = picture_len < PICTURE_MAX ? (size_t)picture_len : PICTURE_MAX;
+        char *text = kmalloc(n);
+        if (!text)
+            return error(KILN_ENOMEM);
+        kheap_picture(&p->heap, text, n);
+        int err = uaccess_copy_to(&p->space, kernel_vmm.window, picture, text, strlen(text) + 1);
+        kfree(text);
+        if (err != UACCESS_OK)
+            return error(KILN_EFAULT);
+    }
+    return (int64_t)full;
+}
+
+static int64_t sys_getpid(struct process *p, const struct syscall_frame *f)
+{
+    (void)f;
+    return p->pid;
+}
+
+static const struct {
+    const char *name;
+    int64_t (*fn)(struct process *p, const struct syscall_frame *f);
+    unsigned args; /* for the trace */
+} table[SYS_COUNT] = {
+    [SYS_EXIT] = {"exit", sys_exit, 1},
+    [SYS_WRITE] = {"write", sys_write, 2},
+    [SYS_ALLOC] = {"alloc", sys_alloc, 1},
+    [SYS_FREE] = {"free", sys_free, 1},
+    [SYS_MEMSTATS] = {"memstats", sys_memstats, 3},
+    [SYS_GETPID] = {"getpid", sys_getpid, 0},
+    [SYS_BLOCK_SIZE] = {"block_size", sys_block_size, 1},
+};
+
+const char *syscall_name(uint64_t number)
+{
+    return number < SYS_COUNT ? table[number].name : NULL;
+}
+
+static void trace(const struct process *p, const struct syscall_frame *f, int64_t result)
+{
+    uint64_t nr = f->rax;
+    const uint64_t args[3] = {f->rdi, f->rsi, f->rdx};
+    char line[200];
+    int n = ksnprintf(line, sizeof(line), "strace: %s[%u]: ", p->name, p->pid);
+    if (nr < SYS_COUNT) {
+        n += ksnprintf(line + n, sizeof(line) - (size_t)n, "%s(", table[nr].name);
+        for (unsigned i = 0; i < table[nr].args && n < (int)sizeof(line); i++)
+            n += ksnprintf(line + n, sizeof(line) - (size_t)n, "%s%#llx", i ? ", " : "",
+                           (unsigned long long)args[i]);
+        if (n < (int)sizeof(line))
+            n += ksnprintf(line + n, sizeof(line) - (size_t)n, ")");
+    } else {
+        n += ksnprintf(line + n, sizeof(line) - (size_t)n, "syscall %#llx", (unsigned long long)nr);
+    }
+    if (n < (int)sizeof(line)) {
+        if (result < 0 && result >= -KILN_ERRNO_MAX)
+            ksnprintf(line + n, sizeof(line) - (size_t)n, " = -%lld\n", (long long)-result);
+        else
+            ksnprintf(line + n, sizeof(line) - (size_t)n, " = %#llx\n", (unsigned long long)result);
+    }
+    kprintf("%s", line);
+}
+
+void syscall_dispatch(struct syscall_frame *f)
+{
+    struct process *p = process_current();
+    p->result->syscalls++;
+    uint64_t nr = f->rax;
+    int64_t result = nr < SYS_COUNT ? table[nr].fn(p, f) : error(KILN_ENOSYS);
+    if (syscall_trace)
+        trace(p, f, result);
+    f->rax = (uint64_t)result;
+    /* SYSRET to a non-canonical RIP would fault in ring 0 on the user's
+     * stack; asm/syscall.asm checks too, but end the process here, cleanly. */
+    if (!vmm_is_canonical(f->rip))
+        syscall_bad_return(f->rip);
+}
