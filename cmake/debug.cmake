@@ -29,9 +29,9 @@ set_tests_properties(qemu.gdb-session PROPERTIES TIMEOUT 120)
 
 # break= prints a line per enabled stage (the xchg is a no-op in QEMU) and
 # warns about a name that is not a stage.
-add_test(NAME qemu.break-stages COMMAND ${BOOT} --emulator qemu --cmdline "break=boot,vnm,heap poweroff")
+add_test(NAME qemu.break-stages COMMAND ${BOOT} --emulator qemu --cmdline "break=boot,vnm,heap,user run=hello poweroff")
 set_tests_properties(qemu.break-stages PROPERTIES
-  PASS_REGULAR_EXPRESSION "kiln: warning: break=boot,vnm,heap: 'vnm' is not a stage \\(known: boot pmm vmm heap; or break=all\\)\nbreak: stage boot \\(magic breakpoint: xchg bx,bx\\)\n.*break: stage heap \\(magic breakpoint: xchg bx,bx\\)\n.*kiln: power off \\(success\\)")
+  PASS_REGULAR_EXPRESSION "kiln: warning: break=boot,vnm,heap: 'vnm' is not a stage \\(known: boot pmm vmm heap user; or break=all\\)\nbreak: stage boot \\(magic breakpoint: xchg bx,bx\\)\n.*break: stage heap \\(magic breakpoint: xchg bx,bx\\)\n.*kiln: running hello\nbreak: stage user \\(magic breakpoint: xchg bx,bx\\)\nhello: hello from ring 3\n.*kiln: power off \\(success\\)")
 
 # ---------------------------------------------------------------- issue 7: backtraces and the monitor
 #   host.symbols                    the symbol lookup (src/kernel/symbols.c) on hand-made ELF tables

@@ -212,6 +212,56 @@ KTEST(user, refuses_bad_elf, "the loader refuses a program whose entry point is 
 
 /* ---- hostile: programs that misbehave; the kernel must not ----------------- */
 
+/*
+ * A program no linker would make: one page of code at the very top of the
+ * user half, ending in SYSCALL, so the return address in RCX is
+ * 0x800000000000, the first non-canonical address. SYSRET there would raise
+ * #GP in ring 0 on the user's stack; the kernel must end the process instead.
+ */
+#define TOP_PAGE (VMM_USER_END - PAGE_SIZE)
+static void build_top_of_user_half(uint8_t *file, size_t size)
+{
+    memset(file, 0, size);
+    struct elf64_ehdr eh = {
+        .e_type = ET_EXEC, .e_machine = EM_X86_64, .e_version = EV_CURRENT,
+        .e_entry = VMM_USER_END - 7, /* mov eax, SYS_GETPID; syscall */
+        .e_phoff = sizeof(struct elf64_ehdr), .e_ehsize = sizeof(struct elf64_ehdr),
+        .e_phentsize = sizeof(struct elf64_phdr), .e_phnum = 1,
+    };
+    memcpy(eh.e_ident, ELF_MAGIC, 4);
+    eh.e_ident[EI_CLASS] = ELFCLASS64;
+    eh.e_ident[EI_DATA] = ELFDATA2LSB;
+    eh.e_ident[EI_VERSION] = EV_CURRENT;
+    struct elf64_phdr ph = {
+        .p_type = PT_LOAD, .p_flags = PF_R | PF_X, .p_offset = PAGE_SIZE, .p_vaddr = TOP_PAGE,
+        .p_filesz = PAGE_SIZE, .p_memsz = PAGE_SIZE, .p_align = PAGE_SIZE,
+    };
+    memcpy(file, &eh, sizeof(eh));
+    memcpy(file + sizeof(eh), &ph, sizeof(ph));
+    static const uint8_t code[7] = {0xB8, SYS_GETPID, 0, 0, 0, 0x0F, 0x05};
+    memcpy(file + 2 * PAGE_SIZE - sizeof(code), code, sizeof(code));
+}
+
+KTEST(hostile, syscall_at_top, "SYSCALL as the last instruction of the user half (return address 0x800000000000, not canonical): the process is killed, never SYSRET")
+{
+    size_t size = 2 * PAGE_SIZE;
+    uint8_t *file = kmalloc(size);
+    KT_ASSERT(file != NULL);
+    build_top_of_user_half(file, size);
+    uint64_t before = free_frames();
+    int err = process_run("top-of-user-half", file, size, &result);
+    kfree(file);
+    KT_ASSERT_INT_EQ(PROC_OK, err);
+    KT_ASSERT_EQ(before, free_frames());
+    if (result.end != PROCESS_KILLED)
+        ktest_fail(__FILE__, __LINE__, "expected the process to be killed, but %s",
+                   end_text(&result));
+    KT_ASSERT_EQ(VMM_USER_END, result.rip);
+    KT_ASSERT_EQ(1, result.syscalls); /* the call itself was served */
+    expect_reason("not canonical");
+    ktest_diag("killed: %s", result.reason);
+}
+
 KTEST(hostile, read_kernel, "reading the kernel image from ring 3: killed by #PF naming the kernel address")
 {
     expect_kill("hostile-read-kernel", VEC_PAGE_FAULT);
