@@ -34,6 +34,25 @@ struct ktest_case {
  * Returns true when every test passed. */
 bool ktest_run(const char *selection);
 
+/*
+ * The layers of the kernel, in the order kmain brings them up. With ktest=,
+ * kmain stops at the deepest layer the chosen suites need and runs them
+ * there: ktest=pmm never builds the VMM or the heap. So the tests of lab 2
+ * run on a kernel whose VMM (lab 3) is still a stub (docs/labs/README.md).
+ */
+enum ktest_layer {
+    KTEST_LAYER_BOOT, /* console, traps, the Multiboot2 information */
+    KTEST_LAYER_PMM,
+    KTEST_LAYER_VMM,
+    KTEST_LAYER_HEAP,
+    KTEST_LAYER_USER, /* system calls, processes */
+};
+
+/* The deepest layer a suite in `selection` needs (KTEST_LAYER_BOOT for an
+ * unknown name: ktest_run() then bails out at once). */
+enum ktest_layer ktest_layer_needed(const char *selection);
+const char *ktest_layer_name(enum ktest_layer layer);
+
 __attribute__((noreturn, format(printf, 3, 4))) void ktest_fail(const char *file, int line,
                                                                  const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void ktest_diag(const char *fmt, ...);

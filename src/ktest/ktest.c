@@ -168,6 +168,38 @@ static bool run_one(const struct ktest_case *c)
     return passed;
 }
 
+/* Which layer each suite needs; a suite not listed needs only the boot layer. */
+static const struct {
+    const char *suite;
+    enum ktest_layer layer;
+} suite_layers[] = {
+    {"pmm", KTEST_LAYER_PMM},   {"vmm", KTEST_LAYER_VMM},      {"heap", KTEST_LAYER_HEAP},
+    {"user", KTEST_LAYER_USER}, {"hostile", KTEST_LAYER_USER},
+};
+
+static enum ktest_layer layer_of(const char *suite)
+{
+    for (size_t i = 0; i < sizeof(suite_layers) / sizeof(suite_layers[0]); i++)
+        if (ktest_streq(suite_layers[i].suite, suite))
+            return suite_layers[i].layer;
+    return KTEST_LAYER_BOOT;
+}
+
+enum ktest_layer ktest_layer_needed(const char *selection)
+{
+    enum ktest_layer deepest = KTEST_LAYER_BOOT;
+    for (const struct ktest_case *c = __ktest_cases_start; c < __ktest_cases_end; c++)
+        if (selected(c, selection) && layer_of(c->suite) > deepest)
+            deepest = layer_of(c->suite);
+    return deepest;
+}
+
+const char *ktest_layer_name(enum ktest_layer layer)
+{
+    static const char *const names[] = {"boot", "pmm", "vmm", "heap", "user"};
+    return layer <= KTEST_LAYER_USER ? names[layer] : "?";
+}
+
 bool ktest_run(const char *selection)
 {
     if (!selection_valid(selection))
