@@ -37,8 +37,9 @@ syscall_user_rsp:   resq 1      ; the user RSP while the kernel works (one CPU, 
 section .text
 
 ; void user_enter(uint64_t rip, uint64_t rsp, uint64_t arg): never returns.
-; The program starts with arg in RDI and every other register zero, so no
-; kernel value leaks into ring 3.
+; The program starts with arg in RDI and every other general register zero,
+; so no kernel value leaks into ring 3 (the x87/MMX/SSE registers are never
+; used: CR0.EM makes their instructions fault in ring 3, src/proc/process.c).
 global user_enter
 user_enter:
     push GDT_USER_DATA | 3      ; SS

@@ -47,6 +47,8 @@ set(KILN_USER_PROGRAMS
   hostile-ud2
   hostile-null
   hostile-corrupt-heap
+  hostile-nt
+  hostile-x87
 )
 
 set(KILN_USER_DIR ${CMAKE_CURRENT_SOURCE_DIR}/src/user)

@@ -16,6 +16,10 @@
  * or a module is an error, never a silent truncation.
  *
  * Spec references are to the Multiboot2 specification, version 2.0.
+ *
+ * Lab 1 (docs/labs/lab1-boot.md) has students write the marked parts of this file;
+ * in a handout they are TODO(lab 1) comments with stubs (docs/labs/README.md).
+ * Helpers marked __attribute__((unused)) lose their callers in a handout.
  */
 #include "boot/multiboot2.h"
 
@@ -91,7 +95,7 @@ static void zero_bytes(void *dst, size_t n)
         d[i] = 0;
 }
 
-static uint32_t align_up8(uint32_t n)
+static __attribute__((unused)) uint32_t align_up8(uint32_t n)
 {
     return (n + (MB2_TAG_ALIGN - 1)) & ~(MB2_TAG_ALIGN - 1);
 }
@@ -144,6 +148,10 @@ static int parse_string_tag(const struct mb2_tag *tag, char *dst, size_t cap, st
 /* Module tag (3.6.6): u32 mod_start, u32 mod_end (one past the last byte), string. */
 static int parse_module(const struct mb2_tag *tag, struct boot_info *out, struct mb2_error *err)
 {
+    /* LAB 1 BEGIN: record one module (range and string), refusing what does not fit */
+    /* LAB 1 STUB: (void)out; */
+    /* LAB 1 STUB: return tag_fail(err, MB2_ERR_MODULE_RANGE, tag, */
+    /* LAB 1 STUB:                 "lab 1: not implemented: parse_module"); */
     if (out->module_count == BOOT_MAX_MODULES)
         return tag_fail(err, MB2_ERR_TOO_MANY_MODULES, tag, "more modules than BOOT_MAX_MODULES");
 
@@ -157,6 +165,7 @@ static int parse_module(const struct mb2_tag *tag, struct boot_info *out, struct
 
     out->module_count++;
     return MB2_OK;
+    /* LAB 1 END */
 }
 
 /*
@@ -170,6 +179,10 @@ static int parse_module(const struct mb2_tag *tag, struct boot_info *out, struct
  */
 static int parse_mmap(const struct mb2_tag *tag, struct boot_info *out, struct mb2_error *err)
 {
+    /* LAB 1 BEGIN: check entry_size, then copy every whole entry into out->regions */
+    /* LAB 1 STUB: (void)out; */
+    /* LAB 1 STUB: return tag_fail(err, MB2_ERR_MMAP_ENTRY_SIZE, tag, */
+    /* LAB 1 STUB:                 "lab 1: not implemented: parse_mmap"); */
     uint32_t entry_size = tag_u32(tag, 8);
     if (entry_size < MB2_MMAP_ENTRY_MIN || entry_size % 8 != 0)
         return tag_fail(err, MB2_ERR_MMAP_ENTRY_SIZE, tag,
@@ -188,6 +201,7 @@ static int parse_mmap(const struct mb2_tag *tag, struct boot_info *out, struct m
         r->type = tag_u32(tag, at + 16);
     }
     return MB2_OK;
+    /* LAB 1 END */
 }
 
 /* Framebuffer tag (3.6.12); the colour info after the fixed part is not kept. */
@@ -268,7 +282,8 @@ static uint32_t min_tag_size(uint32_t type)
     }
 }
 
-static int parse_tag(const struct mb2_tag *tag, struct boot_info *out, struct mb2_error *err)
+static __attribute__((unused)) int parse_tag(const struct mb2_tag *tag, struct boot_info *out,
+                                             struct mb2_error *err)
 {
     if (tag->size < min_tag_size(tag->type))
         return tag_fail(err, MB2_ERR_TAG_TOO_SMALL, tag, "tag is too small for its fields");
@@ -299,7 +314,7 @@ static int parse_tag(const struct mb2_tag *tag, struct boot_info *out, struct mb
 }
 
 /* The tags[] list is only for the boot report, so beyond its size we stop recording. */
-static void record_tag(const struct mb2_tag *tag, struct boot_info *out)
+static __attribute__((unused)) void record_tag(const struct mb2_tag *tag, struct boot_info *out)
 {
     if (out->tag_count == BOOT_MAX_TAGS)
         return;
@@ -316,9 +331,13 @@ static void record_tag(const struct mb2_tag *tag, struct boot_info *out)
  * the first `total` bytes. A size below 8 is rejected here; that is also what
  * stops a zero size from looping forever.
  */
-static int read_tag(const uint8_t *block, uint32_t total, uint32_t offset, struct mb2_tag *tag,
-                    struct mb2_error *err)
+static __attribute__((unused)) int read_tag(const uint8_t *block, uint32_t total, uint32_t offset,
+                                            struct mb2_tag *tag, struct mb2_error *err)
 {
+    /* LAB 1 BEGIN: read one tag header and check that the whole tag lies inside the block */
+    /* LAB 1 STUB: (void)block; (void)total; (void)tag; */
+    /* LAB 1 STUB: return fail(err, MB2_ERR_NO_END_TAG, MB2_TAG_END, offset, */
+    /* LAB 1 STUB:             "lab 1: not implemented: read_tag"); */
     if (offset > total || total - offset < MB2_TAG_HEADER_SIZE)
         return fail(err, MB2_ERR_NO_END_TAG, MB2_TAG_END, offset,
                     "information block ends without an end tag");
@@ -333,6 +352,7 @@ static int read_tag(const uint8_t *block, uint32_t total, uint32_t offset, struc
         return tag_fail(err, MB2_ERR_TAG_PAST_END, tag,
                         "tag runs past the end of the information block");
     return MB2_OK;
+    /* LAB 1 END */
 }
 
 int mb2_parse(const void *mbi, size_t avail, struct boot_info *out, struct mb2_error *err)
@@ -350,6 +370,9 @@ int mb2_parse(const void *mbi, size_t avail, struct boot_info *out, struct mb2_e
                     "total_size is below 16, beyond the readable bytes, or above 1 MiB");
     out->mbi_size = total;
 
+    /* LAB 1 BEGIN: walk the tags from offset 8 to the end tag; an mmap tag is required */
+    /* LAB 1 STUB: return fail(err, MB2_ERR_NO_END_TAG, MB2_TAG_END, MB2_HEADER_SIZE, */
+    /* LAB 1 STUB:             "lab 1: not implemented: the tag walk in mb2_parse"); */
     /*
      * Each step adds at least 8, and offset + size <= total <= 1 MiB, so
      * offset grows, never wraps, and the loop ends.
@@ -376,6 +399,7 @@ int mb2_parse(const void *mbi, size_t avail, struct boot_info *out, struct mb2_e
         return fail(err, MB2_ERR_NO_MMAP, MB2_TAG_MMAP, offset,
                     "no memory-map tag before the end tag");
     return MB2_OK;
+    /* LAB 1 END */
 }
 
 /* ---- names for reports -------------------------------------------------- */

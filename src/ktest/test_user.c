@@ -378,6 +378,18 @@ KTEST(hostile, null, "reading address 0: killed by #PF, named a NULL pointer")
     expect_reason("NULL pointer");
 }
 
+KTEST(hostile, nested_task, "a program that leaves RFLAGS.NT set exits normally and the next program still starts (SFMASK clears NT)")
+{
+    expect_exit("hostile-nt", 0);
+    expect_exit("hello", 0);
+}
+
+KTEST(hostile, x87, "an x87 instruction (no FPU state is kept per process): killed by #NM")
+{
+    expect_kill("hostile-x87", VEC_NO_FPU);
+    expect_exit("hello", 0);
+}
+
 KTEST(hostile, corrupt_heap, "overwriting the free-list links in a freed block: alloc returns -KILN_ECORRUPT, the kernel goes on")
 {
     expect_exit("hostile-corrupt-heap", 0);

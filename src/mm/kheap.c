@@ -123,19 +123,31 @@ int kheap_init_user(struct kheap *h, struct address_space *space, uintptr_t star
     return setup(h, KHEAP_BUDDY, space, start, size, VMM_USER | VMM_WRITE, true);
 }
 
-/* A new arena: twice the last, and big enough for `need` bytes. */
+/*
+ * A new arena: twice the last, and big enough for `need` bytes (plus the
+ * list heap's block header). If that does not fit (the range or the frames
+ * run out), try halving it, down to the smallest size that still holds the
+ * request, so a heap near its limit uses the room it has left.
+ */
 static bool grow(struct kheap *h, size_t need)
 {
     size_t size = h->count ? h->arenas[h->count - 1].size * 2 : KHEAP_FIRST_ARENA;
-    size_t fit = pow2_at_least(need + LIST_HEADER_SIZE);
+    size_t fit = pow2_at_least(need + (h->backend == KHEAP_LIST ? LIST_HEADER_SIZE : 0));
+    if (fit < KHEAP_FIRST_ARENA)
+        fit = KHEAP_FIRST_ARENA;
     if (fit > size)
         size = fit;
     if (size > KHEAP_MAX_ARENA)
         size = KHEAP_MAX_ARENA;
-    if (need > size || add_arena(h, size) != VMM_OK)
+    if (need > size)
         return false;
-    h->grows++;
-    return true;
+    for (; size >= fit; size /= 2) {
+        if (add_arena(h, size) == VMM_OK) {
+            h->grows++;
+            return true;
+        }
+    }
+    return false;
 }
 
 /* Try the arenas, newest (largest) first. */

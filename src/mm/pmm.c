@@ -17,6 +17,10 @@
  *
  * Everything here is plain C: the host unit tests (tests/test_pmm.c) compile
  * this same file with a buffer standing in for RAM.
+ *
+ * Lab 2 (docs/labs/lab2-pmm.md) has students write the marked parts of this file;
+ * in a handout they are TODO(lab 2) comments with stubs (docs/labs/README.md).
+ * Helpers marked __attribute__((unused)) lose their callers in a handout.
  */
 #include "mm/pmm.h"
 
@@ -90,12 +94,16 @@ static paddr_t run_base(const struct pmm *pmm, const struct pmm_run *run)
 /* Put [base, base + pages frames) at the front of the list, as one run. */
 static void push_run(struct pmm *pmm, paddr_t base, uint64_t pages)
 {
+    /* LAB 2 BEGIN: write a run header in the run's first frame and push it on the list */
+    /* LAB 2 STUB: (void)pmm; (void)base; (void)pages; */
+    /* LAB 2 STUB: panic("lab 2: not implemented: push_run"); */
     struct pmm_run *run = phys_window_ptr(&pmm->window, base);
     run->pages = pages;
     run->next = pmm->free_list;
     pmm->free_list = run;
     pmm->stats.free_runs++;
     pmm->stats.free_bytes += pages * PAGE_SIZE;
+    /* LAB 2 END */
 }
 
 /*
@@ -103,8 +111,8 @@ static void push_run(struct pmm *pmm, paddr_t base, uint64_t pages)
  * empty or reaches outside the memory handed out at start-up means something
  * else scribbled over free memory. Stop before handing that memory out.
  */
-static void check_run(const struct pmm *pmm, const struct pmm_run *run, const char *who,
-                      void *caller)
+static __attribute__((unused)) void check_run(const struct pmm *pmm, const struct pmm_run *run,
+                                               const char *who, void *caller)
 {
     paddr_t base = run_base(pmm, run);
     if (base % PAGE_SIZE != 0 || run->pages == 0 ||
@@ -114,8 +122,12 @@ static void check_run(const struct pmm *pmm, const struct pmm_run *run, const ch
 }
 
 /* Take the last count frames of the run *link points to; unlink it once empty. */
-static paddr_t take_from_run(struct pmm *pmm, struct pmm_run **link, uint64_t count)
+static __attribute__((unused)) paddr_t take_from_run(struct pmm *pmm, struct pmm_run **link,
+                                                      uint64_t count)
 {
+    /* LAB 2 BEGIN: shrink the run by count frames at its end; unlink it when it is empty */
+    /* LAB 2 STUB: (void)pmm; (void)link; (void)count; */
+    /* LAB 2 STUB: panic("lab 2: not implemented: take_from_run"); */
     struct pmm_run *run = *link;
     run->pages -= count;
     paddr_t frame = run_base(pmm, run) + run->pages * PAGE_SIZE;
@@ -125,9 +137,10 @@ static paddr_t take_from_run(struct pmm *pmm, struct pmm_run **link, uint64_t co
     }
     pmm->stats.free_bytes -= count * PAGE_SIZE;
     return frame;
+    /* LAB 2 END */
 }
 
-static void zero_frames(struct pmm *pmm, paddr_t base, uint64_t count)
+static __attribute__((unused)) void zero_frames(struct pmm *pmm, paddr_t base, uint64_t count)
 {
     uint64_t *word = phys_window_ptr(&pmm->window, base);
     uint64_t words = count * PAGE_SIZE / sizeof(*word);
@@ -326,6 +339,9 @@ const char *pmm_strerror(int err)
 /* Both single-frame entry points share this; each passes its own caller. */
 static paddr_t alloc_one(struct pmm *pmm, unsigned flags, void *caller)
 {
+    /* LAB 2 BEGIN: take one frame from the head run (checked first), zeroed if asked */
+    /* LAB 2 STUB: (void)pmm; (void)flags; (void)caller; */
+    /* LAB 2 STUB: panic("lab 2: not implemented: alloc_one (pmm_alloc_page)"); */
     if (pmm->free_list == NULL)
         return PMM_NO_FRAME;
     check_run(pmm, pmm->free_list, "pmm_alloc_page", caller);
@@ -333,6 +349,7 @@ static paddr_t alloc_one(struct pmm *pmm, unsigned flags, void *caller)
     if (flags & PMM_ZERO)
         zero_frames(pmm, frame, 1);
     return frame;
+    /* LAB 2 END */
 }
 
 paddr_t pmm_alloc_page(struct pmm *pmm)
@@ -347,6 +364,9 @@ paddr_t pmm_alloc_page_flags(struct pmm *pmm, unsigned flags)
 
 paddr_t pmm_alloc_pages(struct pmm *pmm, size_t count, unsigned flags)
 {
+    /* LAB 2 BEGIN: first fit: count frames from the end of the first run long enough */
+    /* LAB 2 STUB: (void)pmm; (void)count; (void)flags; */
+    /* LAB 2 STUB: panic("lab 2: not implemented: pmm_alloc_pages"); */
     if (count == 0)
         return PMM_NO_FRAME;
 
@@ -365,6 +385,7 @@ paddr_t pmm_alloc_pages(struct pmm *pmm, size_t count, unsigned flags)
         }
     }
     return PMM_NO_FRAME;
+    /* LAB 2 END */
 }
 
 /* ---- Freeing ------------------------------------------------------------ */

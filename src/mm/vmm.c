@@ -17,6 +17,10 @@
  * Invariant: no page-table page below the PML4 is ever empty, except the
  * kernel's PDPTs (the top-level kernel slots every space shares). prune()
  * restores it after entries are removed.
+ *
+ * Lab 3 (docs/labs/lab3-vmm.md) has students write the marked parts of this file;
+ * in a handout they are TODO(lab 3) comments with stubs (docs/labs/README.md).
+ * Helpers marked __attribute__((unused)) lose their callers in a handout.
  */
 #include "mm/vmm.h"
 
@@ -73,7 +77,7 @@ static pte_t leaf_bits(const struct vmm *vmm, unsigned flags)
 }
 
 /* The VMM_* flags a leaf entry grants. Without NX every page is executable. */
-static unsigned entry_vmm_flags(pte_t e)
+static __attribute__((unused)) unsigned entry_vmm_flags(pte_t e)
 {
     unsigned flags = 0;
     if (e & PTE_WRITE)
@@ -137,6 +141,9 @@ const char *vmm_strerror(int err)
  */
 static int find(const struct address_space *as, uint64_t va, pte_t **slot)
 {
+    /* LAB 3 BEGIN: walk down from the PML4 until an entry is not present or is a leaf */
+    /* LAB 3 STUB: (void)as; (void)va; (void)slot; */
+    /* LAB 3 STUB: panic("lab 3: not implemented: find (the page walk)"); */
     paddr_t table = as->pml4;
     for (int level = VMM_LEVELS;; level--) {
         pte_t *e = &table_at(as->vmm, table)[vmm_index(va, level)];
@@ -146,6 +153,7 @@ static int find(const struct address_space *as, uint64_t va, pte_t **slot)
         }
         table = entry_addr(*e, level);
     }
+    /* LAB 3 END */
 }
 
 /*
@@ -155,6 +163,9 @@ static int find(const struct address_space *as, uint64_t va, pte_t **slot)
  */
 static int slot_for(struct address_space *as, uint64_t va, int target, pte_t **slot)
 {
+    /* LAB 3 BEGIN: walk down to level target, making the missing tables on the way */
+    /* LAB 3 STUB: (void)as; (void)va; (void)target; (void)slot; */
+    /* LAB 3 STUB: panic("lab 3: not implemented: slot_for (the page walk that makes tables)"); */
     paddr_t table = as->pml4;
     for (int level = VMM_LEVELS; level > target; level--) {
         pte_t *e = &table_at(as->vmm, table)[vmm_index(va, level)];
@@ -172,6 +183,7 @@ static int slot_for(struct address_space *as, uint64_t va, int target, pte_t **s
     }
     *slot = &table_at(as->vmm, table)[vmm_index(va, target)];
     return VMM_OK;
+    /* LAB 3 END */
 }
 
 /* ---- checks: the first pass, which changes nothing ------------------------- */
@@ -274,6 +286,9 @@ static void prune(struct address_space *as, uint64_t start, uint64_t last)
  */
 static uint64_t clear_entries(struct address_space *as, uint64_t start, uint64_t last)
 {
+    /* LAB 3 BEGIN: clear each present leaf, flush the TLB, give vmm_alloc's frames back */
+    /* LAB 3 STUB: (void)as; (void)start; (void)last; */
+    /* LAB 3 STUB: panic("lab 3: not implemented: clear_entries (unmapping)"); */
     const struct vmm *vmm = as->vmm;
     bool one_by_one = vmm->invalidate_page && (last - start) / PAGE_SIZE < VMM_INVLPG_LIMIT;
     uint64_t cleared = 0;
@@ -300,6 +315,7 @@ static uint64_t clear_entries(struct address_space *as, uint64_t start, uint64_t
     if (!one_by_one && cleared && vmm->invalidate_all)
         vmm->invalidate_all();
     return cleared;
+    /* LAB 3 END */
 }
 
 /*
@@ -430,8 +446,8 @@ void vmm_space_destroy(struct address_space *as)
 }
 
 /* The largest page that fits at va/pa with `remaining` bytes to go. */
-static int leaf_level(const struct vmm *vmm, uint64_t va, paddr_t pa, uint64_t remaining,
-                      unsigned flags)
+static __attribute__((unused)) int leaf_level(const struct vmm *vmm, uint64_t va, paddr_t pa,
+                                              uint64_t remaining, unsigned flags)
 {
     if (flags & VMM_LARGE) {
         if (vmm->gib_pages && !((va | pa) & (HUGE_PAGE_SIZE - 1)) && remaining >= HUGE_PAGE_SIZE)
@@ -455,6 +471,8 @@ int vmm_map(struct address_space *as, uint64_t va, paddr_t pa, uint64_t size, un
     if (err)
         return err;
 
+    /* LAB 3 BEGIN: the second pass: write a leaf per page (largest that fits), undo on failure */
+    /* LAB 3 STUB: panic("lab 3: not implemented: vmm_map (writing the entries)"); */
     struct empty_slots empty;
     note_empty_slots(as, va, size, &empty);
     pte_t bits = leaf_bits(as->vmm, flags);
@@ -470,10 +488,14 @@ int vmm_map(struct address_space *as, uint64_t va, paddr_t pa, uint64_t size, un
         done += vmm_level_size(level);
     }
     return VMM_OK;
+    /* LAB 3 END */
 }
 
 int vmm_unmap(struct address_space *as, uint64_t va, uint64_t size)
 {
+    /* LAB 3 BEGIN: check the range, check that all of it is mapped, clear, free empty tables */
+    /* LAB 3 STUB: (void)as; (void)va; (void)size; */
+    /* LAB 3 STUB: panic("lab 3: not implemented: vmm_unmap"); */
     int err = check_range(as, va, size, 0);
     if (err)
         return err;
@@ -483,6 +505,7 @@ int vmm_unmap(struct address_space *as, uint64_t va, uint64_t size)
     clear_entries(as, va, va + size - 1);
     prune(as, va, va + size - 1);
     return VMM_OK;
+    /* LAB 3 END */
 }
 
 int vmm_protect(struct address_space *as, uint64_t va, uint64_t size, unsigned flags)
@@ -562,6 +585,9 @@ int vmm_free(struct address_space *as, uint64_t va, uint64_t size)
 int vmm_translate(const struct address_space *as, uint64_t va, paddr_t *pa, unsigned *flags,
                   uint64_t *page_size)
 {
+    /* LAB 3 BEGIN: find va's leaf; report the byte's physical address, the flags, the page size */
+    /* LAB 3 STUB: (void)as; (void)va; (void)pa; (void)flags; (void)page_size; */
+    /* LAB 3 STUB: return VMM_ERR_NOT_MAPPED; */
     if (!vmm_is_canonical(va))
         return VMM_ERR_NONCANONICAL;
     pte_t *e;
@@ -576,6 +602,7 @@ int vmm_translate(const struct address_space *as, uint64_t va, paddr_t *pa, unsi
     if (page_size)
         *page_size = size;
     return VMM_OK;
+    /* LAB 3 END */
 }
 
 /* ---- walks and dumps --------------------------------------------------------- */

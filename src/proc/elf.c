@@ -10,6 +10,9 @@
  * All arithmetic on values from the file is written so that it cannot wrap:
  * "a + b <= limit" becomes "a <= limit && b <= limit - a". A file is an
  * attacker's input, and a wrapped sum is the classic way past a bounds check.
+ *
+ * Lab 5 (docs/labs/lab5-syscalls.md) has students write the marked parts of this file;
+ * in a handout they are TODO(lab 5) comments with stubs (docs/labs/README.md).
  */
 #include "proc/elf.h"
 
@@ -142,6 +145,10 @@ static int check_header(const struct elf64_ehdr *eh, size_t size, struct elf_err
 static int check_load(const struct elf64_phdr *ph, unsigned i, size_t size, struct elf_info *out,
                       struct elf_error *err)
 {
+    /* LAB 5 BEGIN: check one PT_LOAD header (sizes, file range, addresses, W^X); record it */
+    /* LAB 5 STUB: (void)ph; (void)size; (void)out; */
+    /* LAB 5 STUB: return fail(err, ELF_ERR_ADDRESS, (int)i, */
+    /* LAB 5 STUB:             "segment %u: lab 5: not implemented: check_load", i); */
     if (ph->p_filesz > ph->p_memsz)
         return fail(err, ELF_ERR_FILESZ, (int)i,
                     "segment %u: p_filesz 0x%llx is larger than p_memsz 0x%llx", i,
@@ -201,6 +208,7 @@ static int check_load(const struct elf64_phdr *ph, unsigned i, size_t size, stru
         .phdr = i,
     };
     return ELF_OK;
+    /* LAB 5 END */
 }
 
 static int check_phdr(const struct elf64_phdr *ph, unsigned i, size_t size, struct elf_info *out,
@@ -246,6 +254,10 @@ static uint64_t seg_end_page(const struct elf_segment *s)
 /* Pages have one set of permissions, so two segments may not share one. */
 static int check_overlaps(const struct elf_info *out, struct elf_error *err)
 {
+    /* LAB 5 BEGIN: refuse two segments that share a page (compare every pair) */
+    /* LAB 5 STUB: (void)out; */
+    /* LAB 5 STUB: return fail(err, ELF_ERR_OVERLAP, -1, */
+    /* LAB 5 STUB:             "lab 5: not implemented: check_overlaps"); */
     for (unsigned j = 1; j < out->segment_count; j++) {
         const struct elf_segment *b = &out->segments[j];
         for (unsigned i = 0; i < j; i++) {
@@ -259,6 +271,7 @@ static int check_overlaps(const struct elf_info *out, struct elf_error *err)
         }
     }
     return ELF_OK;
+    /* LAB 5 END */
 }
 
 static int check_entry(const struct elf_info *out, uint64_t entry, struct elf_error *err)

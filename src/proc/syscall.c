@@ -14,6 +14,10 @@
  *   user malloc(100) -> SYS_ALLOC -> sys_alloc -> kheap_alloc on the process's
  *   heap -> buddy_alloc in an arena -> (arena full) kheap grows: vmm_alloc
  *   maps a new arena in the process's space -> pmm_alloc_page for each frame.
+ *
+ * Lab 5 (docs/labs/lab5-syscalls.md) has students write the marked parts of this file;
+ * in a handout they are TODO(lab 5) comments with stubs (docs/labs/README.md).
+ * Helpers marked __attribute__((unused)) lose their callers in a handout.
  */
 #include "proc/syscall.h"
 
@@ -34,8 +38,11 @@ void syscall_entry(void); /* asm/syscall.asm */
 bool syscall_trace;
 
 /* RFLAGS bits cleared on entry: IF (no interrupts in the stub), TF (no
- * single-step trap on the user stack), DF (the C ABI wants it clear), AC. */
-#define SYSCALL_RFLAGS_MASK ((1u << 9) | (1u << 8) | (1u << 10) | (1u << 18))
+ * single-step trap on the user stack), DF (the C ABI wants it clear), IOPL
+ * and NT (with NT set, the kernel's next IRETQ would fault: test
+ * hostile.nested_task), AC. SYSRET restores the user's own flags from R11. */
+#define SYSCALL_RFLAGS_MASK                                                                        \
+    ((1u << 8) | (1u << 9) | (1u << 10) | (3u << 12) | (1u << 14) | (1u << 18))
 
 void syscall_init(void)
 {
@@ -62,6 +69,9 @@ static int64_t sys_exit(struct process *p, const struct syscall_frame *f)
 
 static int64_t sys_write(struct process *p, const struct syscall_frame *f)
 {
+    /* LAB 5 BEGIN: check len and the whole buffer, then copy it in chunks to the console */
+    /* LAB 5 STUB: (void)p; (void)f; */
+    /* LAB 5 STUB: return error(KILN_ENOSYS); */
     uint64_t buf = f->rdi, len = f->rsi;
     if (len > KILN_WRITE_MAX)
         return error(KILN_EINVAL);
@@ -76,10 +86,14 @@ static int64_t sys_write(struct process *p, const struct syscall_frame *f)
         done += n;
     }
     return (int64_t)len;
+    /* LAB 5 END */
 }
 
 static int64_t sys_alloc(struct process *p, const struct syscall_frame *f)
 {
+    /* LAB 5 BEGIN: check the size, allocate from the process's heap, map failures to errors */
+    /* LAB 5 STUB: (void)p; (void)f; */
+    /* LAB 5 STUB: return error(KILN_ENOSYS); */
     uint64_t size = f->rdi;
     if (size == 0 || size > KILN_ALLOC_MAX)
         return error(KILN_EINVAL);
@@ -87,9 +101,10 @@ static int64_t sys_alloc(struct process *p, const struct syscall_frame *f)
     if (!block)
         return error(p->heap.last_error == ALLOC_ERR_CORRUPT ? KILN_ECORRUPT : KILN_ENOMEM);
     return (int64_t)(uintptr_t)block;
+    /* LAB 5 END */
 }
 
-static int free_error(int alloc_err)
+static __attribute__((unused)) int free_error(int alloc_err)
 {
     switch (alloc_err) {
     case ALLOC_ERR_DOUBLE_FREE: return KILN_EDOUBLEFREE;
@@ -101,10 +116,14 @@ static int free_error(int alloc_err)
 
 static int64_t sys_free(struct process *p, const struct syscall_frame *f)
 {
+    /* LAB 5 BEGIN: free through the heap's checks (never touching the block) and map the error */
+    /* LAB 5 STUB: (void)p; (void)f; */
+    /* LAB 5 STUB: return error(KILN_ENOSYS); */
     /* The pointer is only compared with the arenas' ranges and looked up in
      * the bitmaps before the allocator writes to the block. */
     int err = kheap_try_free(&p->heap, (void *)(uintptr_t)f->rdi);
     return err ? error(free_error(err)) : 0;
+    /* LAB 5 END */
 }
 
 static int64_t sys_block_size(struct process *p, const struct syscall_frame *f)

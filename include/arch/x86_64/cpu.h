@@ -65,6 +65,17 @@ static inline void invlpg(uint64_t va)
     __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
 }
 
+static inline void write_cr0(uint64_t v)
+{
+    __asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory");
+}
+
+/* Set RFLAGS to a known value (bit 1 is always 1). */
+static inline void write_rflags(uint64_t v)
+{
+    __asm__ volatile("pushq %0; popfq" : : "r"(v) : "memory", "cc");
+}
+
 static inline uint64_t read_cr4(void)
 {
     uint64_t v;
@@ -128,6 +139,8 @@ static inline uint64_t read_rflags(void)
 #define EFER_NXE (1ull << 11)
 #define CR0_PG (1ull << 31)
 #define CR0_WP (1ull << 16)
+#define CR0_MP (1ull << 1) /* with EM: WAIT/FWAIT fault too */
+#define CR0_EM (1ull << 2) /* x87 instructions raise #NM; MMX/SSE raise #UD */
 #define CR4_PAE (1ull << 5)
 
 /* What CPUID says about the features the memory layers care about. */

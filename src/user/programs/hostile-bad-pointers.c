@@ -76,6 +76,13 @@ int main(void)
     wrong += expect_result("memstats(64-byte picture, picture_len 2^40)", efault,
                            memstats_raw(ADDRESS(&stats), ADDRESS(picture), HUGE_LENGTH));
 
+    /* The heap's buddy bitmaps sit in the user half but are kernel-only
+     * pages: mapped, so only the user bit can refuse them. */
+    const uint64_t bitmaps = USER_HEAP_BASE + USER_HEAP_RANGE - USER_HEAP_RANGE / 8;
+    wrong += expect_result("write(the heap's kernel-only bitmaps)", efault, write_raw(bitmaps, 8));
+    wrong += expect_result("memstats(stats = the heap's kernel-only bitmaps)", efault,
+                           memstats_raw(bitmaps, 0, 0));
+
     /* After all that, a good call still works. */
     wrong += expect_result(
         "memstats(good pointers) is not an error", 0,

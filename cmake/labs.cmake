@@ -1,0 +1,11 @@
+# cmake/labs.cmake - the lab handouts' tooling (instructor-only: ci/make-handout
+# leaves this file, the tool and its test out of every handout).
+#
+# Included at the end of CMakeLists.txt (OPTIONAL, so a handout without it configures).
+#   handout.tool   tests/test_make_handout.py: ci/make-handout on small made-up
+#                  trees (stubs, earlier labs kept, FILE:LINE errors for broken
+#                  markers), then --check on this repository's markers
+# docs/labs/README.md describes the markers and the handouts.
+
+add_test(NAME handout.tool COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_make_handout.py)
+set_tests_properties(handout.tool PROPERTIES TIMEOUT 120)

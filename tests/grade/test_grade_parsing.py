@@ -1,0 +1,282 @@
+#!/usr/bin/env python3
+"""tests/grade/test_grade_parsing.py - unit tests of ci/grade's readers and limits.
+
+Hostile output fed to the TAP and cmocka readers line by line, the verdicts of
+ci/boot, the process limits (time, output, process groups) and the report
+writers. CTest: grade.parsing. Runs in a few seconds; no kernel needed.
+"""
+import importlib.machinery
+import importlib.util
+import os
+import sys
+import tempfile
+import time
+import unittest
+import xml.etree.ElementTree as ET
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_loader = importlib.machinery.SourceFileLoader("kiln_grade", os.path.join(REPO, "ci", "grade"))
+_spec = importlib.util.spec_from_loader("kiln_grade", _loader)
+grade = importlib.util.module_from_spec(_spec)
+_loader.exec_module(grade)
+
+
+def tap_of(text):
+    tap = grade.TapRun()
+    for line in text.splitlines():
+        tap.feed(line)
+    return tap
+
+
+def cmocka_of(text):
+    run = grade.CmockaRun()
+    for line in text.splitlines():
+        run.feed(line)
+    return run
+
+
+def by_name(tests):
+    return {t["name"]: t for t in tests}
+
+
+class TapTests(unittest.TestCase):
+    EXPECTED = ["first", "second", "third"]
+
+    def score(self, text, reason=""):
+        tap = tap_of(text)
+        return tap, by_name(grade.score_ktest("pmm", self.EXPECTED, 2, tap.first_reports(), reason))
+
+    def test_clean_run(self):
+        tap, tests = self.score("TAP version 13\n1..3\nok 1 - pmm: first\nok 2 - pmm: second\n"
+                                "ok 3 - pmm: third\n# ktest: 3 tests, 3 passed\n")
+        self.assertEqual([t["score"] for t in tests.values()], [2, 2, 2])
+        self.assertEqual(tap.problems, [])
+
+    def test_failure_carries_its_diagnostics(self):
+        _, tests = self.score("1..3\nok 1 - pmm: first\n# /src/ktest/test_pmm.c:40: n: expected 1 (0x1), got 2 (0x2)\n"
+                              "not ok 2 - pmm: second\nok 3 - pmm: third\n")
+        self.assertEqual(tests["second"]["score"], 0)
+        self.assertRegex(tests["second"]["reason"], r"^not ok: /src/ktest/test_pmm.c:40: n: expected 1")
+        self.assertEqual(tests["third"]["reason"], "")
+
+    def test_lines_before_the_plan_do_not_count(self):
+        tap, tests = self.score("ok 1 - pmm: first\nok 2 - pmm: second\n1..3\nnot ok 1 - pmm: first\n")
+        self.assertEqual(tests["first"]["score"], 0)
+        self.assertEqual(tests["second"]["reason"], "not reported")
+        self.assertIn("came before the plan", tap.problems[0])
+
+    def test_duplicate_and_out_of_order_numbers_are_ignored(self):
+        tap, tests = self.score("1..3\nnot ok 1 - pmm: first\nok 1 - pmm: first\nok 3 - pmm: third\n"
+                                "ok 2 - pmm: second\n")
+        self.assertEqual(tests["first"]["score"], 0, "ok after not ok must not count")
+        self.assertEqual(tests["second"]["score"], 2)
+        self.assertEqual(tests["third"]["reason"], "not reported")
+        self.assertEqual(len(tap.problems), 2)
+
+    def test_same_test_reported_again_under_a_new_number_earns_nothing(self):
+        tap, tests = self.score("1..3\nnot ok 1 - pmm: first\nok 2 - pmm: first\nok 3 - pmm: second\n")
+        self.assertEqual(tests["first"]["score"], 0)
+        self.assertIn("only the first report counts", tap.problems[-1])
+
+    def test_results_beyond_the_plan_are_ignored(self):
+        tap, tests = self.score("1..1\nnot ok 1 - pmm: first\nok 2 - pmm: second\n")
+        self.assertEqual(tests["second"]["score"], 0)
+        self.assertIn("beyond the plan", tap.problems[0])
+
+    def test_a_second_plan_is_ignored(self):
+        tap, tests = self.score("1..1\nok 1 - pmm: first\n1..3\nok 2 - pmm: second\n")
+        self.assertEqual(tests["second"]["score"], 0)
+        self.assertIn("second plan", tap.problems[0])
+
+    def test_user_program_output_is_not_tap(self):
+        _, tests = self.score("1..3\nhello: ok 1 - pmm: first\nevil:ok 1 - pmm: first\n  ok 1 - pmm: first\n")
+        self.assertEqual(tests["first"]["score"], 2)   # the indented one is the kernel's own line
+        _, tests = self.score("1..3\nhello: ok 1 - pmm: first\n")
+        self.assertEqual(tests["first"]["score"], 0)
+
+    def test_escape_sequences_and_control_characters_are_dropped(self):
+        _, tests = self.score("\x1b[2J1..3\r\nok 1 - pmm: fi\x00rst\r\n\x1b[31mok 2 - pmm: second\x1b[0m\r\n")
+        self.assertEqual(tests["first"]["score"], 2)
+        self.assertEqual(tests["second"]["score"], 2)
+
+    def test_unreported_tests_name_how_the_boot_ended(self):
+        _, tests = self.score("1..3\nok 1 - pmm: first\nKERNEL PANIC: oops\n",
+                              reason="kernel panic: oops")
+        self.assertEqual(tests["first"]["score"], 2)
+        self.assertEqual(tests["second"]["reason"], "not reported; the boot ended: kernel panic: oops")
+
+    def test_memory_stays_bounded(self):
+        tap = grade.TapRun()
+        for i in range(20000):
+            tap.feed(f"# diagnostic {i}")
+            tap.feed(f"ok {i + 5} - pmm: fake")
+        self.assertLessEqual(len(tap.problems), 20)
+        self.assertLessEqual(len(tap.tail), 20)
+
+
+class VerdictTests(unittest.TestCase):
+    def reason(self, stderr, how="exited", status=1):
+        return grade.boot_reason(stderr, grade.Ran(how, status, 1.0, 0), 60)
+
+    def test_pass(self):
+        self.assertEqual(self.reason("ci/boot: PASS: all 8 tests ok [qemu, 128 MiB, 0.7 s]\n", status=0), "")
+
+    def test_fail_reason_without_the_bracket(self):
+        self.assertEqual(self.reason("ci/boot: FAIL: kernel panic: oops [qemu, 128 MiB, 0.7 s]\n"
+                                     "ci/boot: emulator said: nothing\n"), "kernel panic: oops")
+
+    def test_output_limit(self):
+        self.assertRegex(self.reason("ci/boot: FAIL: output exceeded 2097152 bytes (last line: 'x') [qemu]\n"),
+                         r"^output limit exceeded \(more than 2 MiB\) \(last line: 'x'\)$")
+
+    def test_no_verdict(self):
+        self.assertEqual(self.reason("ci/boot: /b/kernel.elf does not exist; build first\n"),
+                         "ci/boot failed: ci/boot: /b/kernel.elf does not exist; build first")
+
+    def test_ci_boot_itself_stuck(self):
+        self.assertRegex(self.reason("", how="timeout"), "did not finish")
+
+
+class CmockaTests(unittest.TestCase):
+    EXPECTED = ["a", "b", "c", "d"]
+
+    def score(self, text, ran):
+        run = cmocka_of(text)
+        return run, by_name(grade.score_host("pmm", self.EXPECTED, 1, run, ran,
+                                             ran.describe(30, grade.OUTPUT_LIMIT)))
+
+    def test_all_pass_and_summary_lines_do_not_count_twice(self):
+        text = ("[==========] Running 4 test(s).\n" + "".join(f"[ RUN      ] {n}\n[       OK ] {n}\n" for n in "abc")
+                + "[ RUN      ] d\n[  ERROR   ] --- 0x1 != 0x2\n[   LINE   ] --- t.c:8: error: Failure!\n"
+                "[  FAILED  ] d\n[==========] 4 test(s) run.\n[  PASSED  ] 3 test(s).\n"
+                "[  FAILED  ] 1 test(s), listed below:\n[  FAILED  ] d\n")
+        run, tests = self.score(text, grade.Ran("exited", 1, 0.1, 0))
+        self.assertTrue(run.complete(grade.Ran("exited", 1, 0.1, 0)))
+        self.assertEqual([t["score"] for t in tests.values()], [1, 1, 1, 0])
+        self.assertEqual(tests["d"]["reason"], "failed: 0x1 != 0x2; t.c:8: error: Failure!")
+
+    def test_messages_before_the_error_line(self):
+        text = ("[ RUN      ] a\nERROR: unexpected panic: lab 2: not implemented\n"
+                "[  ERROR   ] --- [   LINE   ] --- t.c:48: error: Failure!\n[  FAILED  ] a\n")
+        _, tests = self.score(text, grade.Ran("exited", 1, 0.1, 0))
+        self.assertEqual(tests["a"]["reason"],
+                         "failed: ERROR: unexpected panic: lab 2: not implemented; t.c:48: error: Failure!")
+
+    def test_crash_in_the_middle(self):
+        text = ("[ RUN      ] a\n[       OK ] a\n[ RUN      ] b\n=================\n"
+                "==123==ERROR: AddressSanitizer: heap-buffer-overflow on address 0x6020\n"
+                "SUMMARY: AddressSanitizer: heap-buffer-overflow t.c:9 in b\n")
+        run, tests = self.score(text, grade.Ran("exited", 1, 0.1, 0))
+        self.assertEqual(tests["a"]["score"], 1)
+        self.assertRegex(tests["b"]["reason"], r"^the test program exited with status 1 during this test: "
+                                               r"==123==ERROR: AddressSanitizer: heap-buffer-overflow")
+        self.assertEqual(tests["c"]["reason"], "not run: the test program exited with status 1 during b")
+
+    def test_signal_and_timeout(self):
+        _, tests = self.score("[ RUN      ] a\n", grade.Ran("exited", -11, 0.1, 0))
+        self.assertEqual(tests["a"]["reason"], "the test program was killed by SIGSEGV during this test")
+        _, tests = self.score("[ RUN      ] a\n[       OK ] a\n[ RUN      ] b\n", grade.Ran("timeout", -9, 30, 0))
+        self.assertEqual(tests["b"]["reason"], "the test program timed out after 30 s during this test")
+        self.assertEqual(tests["d"]["reason"], "not run: the test program timed out after 30 s during b")
+
+    def test_exit_between_tests(self):
+        _, tests = self.score("[ RUN      ] a\n[       OK ] a\n", grade.Ran("exited", 0, 0.1, 0))
+        self.assertEqual(tests["b"]["reason"], "not run: the test program exited with status 0 after a")
+
+    def test_missing_case_in_a_complete_run(self):
+        text = "[ RUN      ] a\n[       OK ] a\n[ RUN      ] x\n[       OK ] x\n[==========] 2 test(s) run.\n"
+        _, tests = self.score(text, grade.Ran("exited", 0, 0.1, 0))
+        self.assertEqual(tests["b"]["reason"], "not reported: host_pmm ran to the end without this test")
+
+    def test_a_rerun_name_earns_nothing_more(self):
+        text = "[ RUN      ] a\n[  FAILED  ] a\n[ RUN      ] a\n[       OK ] a\n[       OK ] b\n"
+        _, tests = self.score(text, grade.Ran("exited", 0, 0.1, 0))
+        self.assertEqual(tests["a"]["score"], 0)
+        self.assertEqual(tests["b"]["score"], 0, "an OK line for a test that never ran")
+
+    def test_not_built(self):
+        tests = by_name(grade.score_host("pmm", ["a"], 1, grade.CmockaRun(), None, "host_pmm was not built"))
+        self.assertEqual(tests["a"]["reason"], "host_pmm was not built")
+
+
+class LimitTests(unittest.TestCase):
+    def test_output_limit_stops_the_program(self):
+        lines = []
+        started = time.monotonic()
+        ran = grade.run_bounded([sys.executable, "-c", "while True: print('x' * 99)"], 20, lines.append,
+                                limit=200_000)
+        self.assertEqual(ran.how, "output")
+        self.assertLess(time.monotonic() - started, 10)
+        self.assertLessEqual(len(lines), 2000)
+
+    def test_timeout_kills_the_whole_process_group(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            pidfile = os.path.join(tmp, "pid")
+            script = f"sleep 60 & echo $! > {pidfile}; wait"
+            ran = grade.run_bounded(["sh", "-c", script], 0.5, lambda line: None)
+            self.assertEqual(ran.how, "timeout")
+            with open(pidfile) as f:
+                child = f.read().strip()
+            time.sleep(0.2)
+            try:  # gone, or a zombie waiting for whoever inherited it
+                with open(f"/proc/{child}/stat") as f:
+                    self.assertEqual(f.read().rsplit(")", 1)[1].split()[0], "Z")
+            except FileNotFoundError:
+                pass
+
+    def test_a_child_left_behind_does_not_hold_the_run(self):
+        started = time.monotonic()
+        ran = grade.run_bounded(["sh", "-c", "sleep 60 & echo started"], 30, lambda line: None)
+        self.assertEqual((ran.how, ran.status), ("exited", 0))
+        self.assertLess(time.monotonic() - started, 10)
+
+    def test_an_endless_line_is_cut(self):
+        lines = []
+        grade.run_bounded([sys.executable, "-c", "import sys; sys.stdout.write('y' * 300000)"], 20,
+                          lines.append)
+        self.assertGreater(len(lines), 1)
+        self.assertLessEqual(max(map(len, lines)), grade.LINE_LIMIT)
+
+
+class ReportTests(unittest.TestCase):
+    def report(self):
+        tests = [grade.graded("ktest", "pmm", "bad \x1b[31mline\x07", 2, False, "not ok: \x00\x1f <&> ]]>"),
+                 grade.graded("host", "pmm", "test_a", 1, True, "")]
+        lab = grade.lab_report({"number": 2, "title": "PMM"}, tests, None, [])
+        report = {"build": {"status": "ok", "log_tail": []}, "labs": [lab]}
+        return grade.finish(report, time.monotonic())
+
+    def test_junit_is_well_formed_despite_hostile_text(self):
+        root = ET.fromstring(grade.junit_xml(self.report()))
+        suite = root.find("testsuite")
+        self.assertEqual((suite.get("tests"), suite.get("failures")), ("2", "1"))
+        failure = suite.find("testcase/failure")
+        self.assertEqual(failure.get("message"), "0/2 points: not ok:  <&> ]]>")
+
+    def test_gradescope(self):
+        import json
+        out = json.loads(grade.gradescope_json(self.report()))
+        self.assertEqual((out["score"], out["max_score"]), (1, 3))
+        self.assertEqual([t["status"] for t in out["tests"]], ["failed", "passed"])
+        self.assertEqual(sum(t["max_score"] for t in out["tests"]), 3)
+
+
+class ManifestTests(unittest.TestCase):
+    def test_ktest_declarations(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            os.makedirs(os.path.join(tmp, "src", "ktest"))
+            with open(os.path.join(tmp, "src", "ktest", "t.c"), "w") as f:
+                f.write('KTEST(pmm, one, "a \\"quoted\\" word")\n{\n}\n'
+                        'KTEST(vmm, two,\n      "split " "over"\n      " lines")\n{\n}\n'
+                        '/* not at the start: x KTEST(pmm, three, "no") */\n')
+            self.assertEqual(grade.ktest_declarations(tmp),
+                             [("pmm", 'a "quoted" word'), ("vmm", "split over lines")])
+
+    def test_the_committed_manifest_covers_every_lab(self):
+        labs = grade.load_labs()
+        manifest = grade.load_manifest(labs)
+        self.assertEqual(sorted(manifest), sorted(labs))
+
+
+if __name__ == "__main__":
+    unittest.main()
