@@ -9,3 +9,12 @@
 
 add_test(NAME handout.tool COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_make_handout.py)
 set_tests_properties(handout.tool PROPERTIES TIMEOUT 120)
+
+# handouts.check   ci/check-handouts: every lab's handout is made, built and
+#                  graded by its own ci/grade; earlier labs must score full
+#                  marks and the lab itself 0 (a test that passes without the
+#                  student's work is either fixed or listed "ungraded" in
+#                  ci/labs.json). About 45 s on two cores.
+add_test(NAME handouts.check COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/ci/check-handouts
+  --work ${CMAKE_BINARY_DIR}/handouts)
+set_tests_properties(handouts.check PROPERTIES TIMEOUT 900 RESOURCE_LOCK cpu-heavy)

@@ -409,6 +409,7 @@ static struct model {
     uint32_t next_tag;
     uint64_t rng;
     size_t failures, corrupt;
+    size_t successes; /* allocations that returned a block */
     bool tolerate_corrupt; /* the scribble test: CORRUPT is an acceptable answer */
 } M;
 
@@ -439,7 +440,7 @@ static void model_open(uint64_t seed)
     M.nlive = 0;
     M.next_tag = 1;
     M.rng = seed;
-    M.failures = M.corrupt = 0;
+    M.failures = M.corrupt = M.successes = 0;
     free(M.owner);
     M.owner = calloc(H.size / 16 + 1, sizeof(uint32_t));
 }
@@ -526,6 +527,7 @@ static void model_alloc(void)
     model_claim(&m);
     model_fill(&m);
     M.live[M.nlive++] = m;
+    M.successes++;
 }
 
 /* Forget live block i (swap in the last one). */
@@ -611,6 +613,10 @@ static void test_random_operations_against_model(void **state)
         }
     }
     EXPECT_TRUE("the run filled the heap at least once", M.failures > 0);
+    /* An allocator that always says "no memory" must not pass. */
+    EXPECT_TRUE(describe("most allocations succeed (%zu succeeded, %zu failed)", M.successes,
+                         M.failures),
+                M.successes > M.failures);
     model_free_all();
     EXPECT_ERR("consistency check after freeing everything", heap_check(), ALLOC_OK);
     expect_stats_equal("after freeing everything", stats(), initial);
@@ -715,15 +721,21 @@ static void test_buddy_every_block_aligned_to_its_size(void **state)
     (void)state;
     heap_open(HEAP_BUDDY, 200 * KiB + 32 * 7, 64, 32); /* deliberately awkward */
     M.rng = 12345;
+    int handed_out = 0;
     for (int i = 0; i < 2000; i++) {
         size_t size = 1 + rnd() % 9000;
         uintptr_t a = (uintptr_t)allocator_alloc(&H.a, size);
         if (a == 0)
             break;
+        handed_out++;
         size_t block = allocator_block_size(&H.a, (void *)a);
         EXPECT_EQ(describe("block %#lx of %zu B: address modulo its size", (unsigned long)a, block),
                   a & (block - 1), 0);
     }
+    /* 200 KiB hold at least 20 blocks of up to 9000 B (16 KiB each at most). */
+    EXPECT_TRUE(describe("the heap handed out at least 10 blocks before filling up (got %d)",
+                         handed_out),
+                handed_out >= 10);
     EXPECT_ERR("buddy_check", buddy_check(&H.buddy), BUDDY_OK);
 }
 
