@@ -46,3 +46,8 @@ set_tests_properties(qemu.run-demo PROPERTIES
 add_test(NAME qemu.run-strace COMMAND ${BOOT} --emulator qemu --cmdline "run=hello,no-such-program,hostile-null strace poweroff")
 set_tests_properties(qemu.run-strace PROPERTIES
   PASS_REGULAR_EXPRESSION "strace: hello\\[1\\]: write\\(0x[0-9a-f]+, 0x12\\) = 0x12\n.*kiln: process 1 \\(hello\\) exited with status 0\nkiln: running no-such-program\nkiln: cannot run no-such-program: no program 'no-such-program'.*kiln: process 2 \\(hostile-null\\) killed: #PF page fault at rip 0x[0-9a-f]+, cr2 0 \\(user read, page not present\\): a NULL pointer.*kiln: power off \\(success\\)")
+# What a program prints cannot pass for a TAP line or a kernel line: each
+# line gets the program's name in front (and ci/boot still sees a clean run).
+add_test(NAME qemu.run-fake-tap COMMAND ${BOOT} --emulator qemu --cmdline "run=hostile-fake-tap poweroff")
+set_tests_properties(qemu.run-fake-tap PROPERTIES
+  PASS_REGULAR_EXPRESSION "\nhostile-fake-tap: 1\\.\\.1\nhostile-fake-tap: ok 1 - pmm: a result the kernel never reported\n.*hostile-fake-tap: kiln: power off \\(success\\)\n.*ci/boot: PASS: clean power-off")

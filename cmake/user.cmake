@@ -49,6 +49,7 @@ set(KILN_USER_PROGRAMS
   hostile-corrupt-heap
   hostile-nt
   hostile-x87
+  hostile-fake-tap
 )
 
 set(KILN_USER_DIR ${CMAKE_CURRENT_SOURCE_DIR}/src/user)

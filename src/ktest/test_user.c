@@ -390,6 +390,15 @@ KTEST(hostile, x87, "an x87 instruction (no FPU state is kept per process): kill
     expect_exit("hello", 0);
 }
 
+KTEST(hostile, fake_tap, "a program printing TAP lines and a fake power-off: each line gets its name in front, so no test harness can count them")
+{
+    expect_exit("hostile-fake-tap", 0);
+    /* The kernel kept the bytes as written; the console copy had the prefix. */
+    if (!strstr(result.output, "ok 1 - pmm: a result the kernel never reported\n"))
+        ktest_fail(__FILE__, __LINE__, "expected the program's output to be kept, got:\n%s",
+                   result.output);
+}
+
 KTEST(hostile, corrupt_heap, "overwriting the free-list links in a freed block: alloc returns -KILN_ECORRUPT, the kernel goes on")
 {
     expect_exit("hostile-corrupt-heap", 0);
