@@ -45,7 +45,7 @@
 #define SYS_FREE 3
 /* memstats(stats, picture, picture_len): fill *stats (struct kiln_memstats);
  * if picture_len > 0, also write the heap's picture (text, NUL-terminated,
- * cut to fit) to picture. Returns the picture's full length without the NUL,
+ * cut to fit, and to at most 8 KiB) to picture. Returns the picture's full length without the NUL,
  * so a caller can see whether it was cut. */
 #define SYS_MEMSTATS 4
 /* getpid(): the process's id (1 for the first process the kernel runs). */

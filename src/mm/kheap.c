@@ -307,8 +307,32 @@ void kheap_print_summary(const struct kheap *h)
     kprintf("%s", line);
 }
 
+/* Put one character at buf[*used] if it fits (leaving room for the NUL);
+ * *used counts every character, snprintf-style, even past size. */
+static void put(char *buf, size_t size, size_t *used, char c)
+{
+    if (*used + 1 < size)
+        buf[*used] = c;
+    (*used)++;
+}
+
+/* Append text with two spaces before each line. */
+static void append_indented(char *buf, size_t size, size_t *used, const char *text)
+{
+    bool line_start = true;
+    for (; *text; text++) {
+        if (line_start) {
+            put(buf, size, used, ' ');
+            put(buf, size, used, ' ');
+        }
+        put(buf, size, used, *text);
+        line_start = *text == '\n';
+    }
+}
+
 size_t kheap_picture(const struct kheap *h, char *buf, size_t size)
 {
+    static char arena_picture[4096]; /* one arena's picture (one caller at a time) */
     /* snprintf-style: `used` counts the whole length, even past size. */
     size_t used = 0;
 #define REST (used < size ? buf + used : NULL), (used < size ? size - used : 0)
@@ -317,11 +341,12 @@ size_t kheap_picture(const struct kheap *h, char *buf, size_t size)
         const struct kheap_arena *ar = &h->arenas[i];
         used += (size_t)ksnprintf(REST, "arena %u at %#lx, %lu KiB:\n", i, (unsigned long)ar->base,
                                   (unsigned long)(ar->size >> 10));
-        used += allocator_picture(&ar->a, REST);
+        allocator_picture(&ar->a, arena_picture, sizeof(arena_picture));
+        append_indented(buf, size, &used, arena_picture);
     }
 #undef REST
-    if (size > 0 && used >= size)
-        buf[size - 1] = '\0';
+    if (size > 0)
+        buf[used < size ? used : size - 1] = '\0';
     return used;
 }
 
