@@ -60,7 +60,7 @@ Each run is a stretch of free frames: its physical range and page count.
 end
 
 define kiln-buddy
-  if kernel_heap.backend != KHEAP_BUDDY
+  if kernel_heap.backend != HEAP_BUDDY
     printf "the kernel heap uses the linked-list allocator (heap=list): no buddy free lists\n"
   else
     set $kiln_i = 0

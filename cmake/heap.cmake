@@ -1,12 +1,13 @@
 # cmake/heap.cmake - the heap allocators' host tests and benchmark.
 #
 # Included at the end of CMakeLists.txt, after kiln_host_test is defined.
-#   host_heap_alloc  cmocka tests of src/mm/buddy.c and src/mm/list_alloc.c
+#   host_heap_alloc  cmocka tests of src/mm/buddy.c and src/mm/list_heap.c
 #                    (CTest: host.heap_alloc), with ASan + UBSan
 #   bench_heap       the buddy and list heaps against glibc malloc, built -O2
 #                    without sanitizers; not a test: ci/bench-heap runs it
 
-set(KILN_HEAP_SOURCES src/mm/buddy.c src/mm/list_alloc.c src/lib/format.c)
+set(KILN_HEAP_SOURCES src/mm/allocator.c src/mm/buddy.c src/mm/heap_picture.c src/mm/list_heap.c
+  src/lib/format.c src/lib/text.c)
 
 kiln_host_test(heap_alloc tests/test_heap_alloc.c ${KILN_HEAP_SOURCES})
 

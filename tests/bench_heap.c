@@ -41,7 +41,7 @@
 
 #include "mm/allocator.h"
 #include "mm/buddy.h"
-#include "mm/list_alloc.h"
+#include "mm/list_heap.h"
 
 #define REGION_SIZE ((size_t)1 << 30)
 #define REPEATS 5
@@ -120,7 +120,7 @@ static struct allocator heap_open(enum kind kind)
 {
     uintptr_t base = (uintptr_t)bench.region;
     if (kind == BUDDY) {
-        if (buddy_init(&bench.buddy, base, REGION_SIZE, bench.meta, bench.meta_size) != BUDDY_OK) {
+        if (buddy_init(&bench.buddy, base, REGION_SIZE, bench.meta, bench.meta_size) != ALLOC_OK) {
             fprintf(stderr, "bench_heap: buddy_init failed\n");
             exit(1);
         }
@@ -131,7 +131,7 @@ static struct allocator heap_open(enum kind kind)
             fprintf(stderr, "bench_heap: list_heap_init failed\n");
             exit(1);
         }
-        return allocator_list(&bench.list);
+        return allocator_list_heap(&bench.list);
     }
     return (struct allocator){&glibc_ops, NULL};
 }

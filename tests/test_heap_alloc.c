@@ -30,7 +30,7 @@
 #include "heap_expect.h"
 #include "mm/allocator.h"
 #include "mm/buddy.h"
-#include "mm/list_alloc.h"
+#include "mm/list_heap.h"
 
 #define KiB ((size_t)1024)
 #define MiB (1024 * KiB)
@@ -77,11 +77,11 @@ static void heap_start(enum heap_kind kind)
         EXPECT_TRUE("buddy_metadata_size of a good region", H.meta_size > 0);
         H.meta = malloc(H.meta_size);
         EXPECT_ERR("buddy_init", buddy_init(&H.buddy, H.base, H.size, H.meta, H.meta_size),
-                   BUDDY_OK);
+                   ALLOC_OK);
         H.a = allocator_buddy(&H.buddy);
     } else {
         EXPECT_ERR("list_heap_init", list_heap_init(&H.list, H.base, H.size), ALLOC_OK);
-        H.a = allocator_list(&H.list);
+        H.a = allocator_list_heap(&H.list);
     }
 }
 
@@ -185,7 +185,7 @@ static void expect_orders(const char *when, const size_t *want)
     for (unsigned k = 0; k < BUDDY_ORDERS; k++)
         EXPECT_EQ(describe("free blocks of order %u (%zu B) %s", k, BUDDY_BLOCK_BYTES(k), when),
                   s.free_per_order[k], want[k]);
-    EXPECT_ERR(describe("buddy_check %s", when), buddy_check(&H.buddy), BUDDY_OK);
+    EXPECT_ERR(describe("buddy_check %s", when), buddy_check(&H.buddy), ALLOC_OK);
 }
 
 /* ---- Shared tests: both heaps, through struct allocator ----------------- */
@@ -736,7 +736,7 @@ static void test_buddy_every_block_aligned_to_its_size(void **state)
     EXPECT_TRUE(describe("the heap handed out at least 10 blocks before filling up (got %d)",
                          handed_out),
                 handed_out >= 10);
-    EXPECT_ERR("buddy_check", buddy_check(&H.buddy), BUDDY_OK);
+    EXPECT_ERR("buddy_check", buddy_check(&H.buddy), ALLOC_OK);
 }
 
 static void test_buddy_metadata_within_two_bits_per_block(void **state)
@@ -770,23 +770,23 @@ static void test_buddy_init_errors(void **state)
     struct buddy b;
     uintptr_t base = (uintptr_t)region;
     EXPECT_ERR("init with NULL buddy", buddy_init(NULL, base, 4096, meta, 64),
-               BUDDY_ERR_BAD_ARGUMENT);
+               ALLOC_ERR_BAD_ARGUMENT);
     EXPECT_ERR("init with NULL metadata", buddy_init(&b, base, 4096, NULL, 64),
-               BUDDY_ERR_BAD_ARGUMENT);
-    EXPECT_ERR("init at address 0", buddy_init(&b, 0, 4096, meta, 64), BUDDY_ERR_BAD_ARGUMENT);
+               ALLOC_ERR_BAD_ARGUMENT);
+    EXPECT_ERR("init at address 0", buddy_init(&b, 0, 4096, meta, 64), ALLOC_ERR_BAD_ARGUMENT);
     EXPECT_ERR("init with base + 16", buddy_init(&b, base + 16, 2048, meta, 64),
-               BUDDY_ERR_BAD_ARGUMENT);
-    EXPECT_ERR("init with size 4080", buddy_init(&b, base, 4080, meta, 64), BUDDY_ERR_BAD_ARGUMENT);
-    EXPECT_ERR("init with size 0", buddy_init(&b, base, 0, meta, 64), BUDDY_ERR_TOO_SMALL);
+               ALLOC_ERR_BAD_ARGUMENT);
+    EXPECT_ERR("init with size 4080", buddy_init(&b, base, 4080, meta, 64), ALLOC_ERR_BAD_ARGUMENT);
+    EXPECT_ERR("init with size 0", buddy_init(&b, base, 0, meta, 64), ALLOC_ERR_TOO_SMALL);
     EXPECT_ERR("init wrapping round the address space",
-               buddy_init(&b, UINTPTR_MAX & ~(uintptr_t)31, 64, meta, 64), BUDDY_ERR_BAD_ARGUMENT);
+               buddy_init(&b, UINTPTR_MAX & ~(uintptr_t)31, 64, meta, 64), ALLOC_ERR_BAD_ARGUMENT);
     size_t need = buddy_metadata_size(base, 4096);
     EXPECT_EQ("metadata for 4 KiB", need, (2 * 128 - 1 + 7) / 8);
     EXPECT_ERR("init with one byte of metadata too few", buddy_init(&b, base, 4096, meta, need - 1),
-               BUDDY_ERR_METADATA);
+               ALLOC_ERR_METADATA);
     EXPECT_EQ("metadata size of a misaligned region", buddy_metadata_size(base + 8, 4096), 0);
     EXPECT_ERR("init with exactly enough metadata", buddy_init(&b, base, 4096, meta, need),
-               BUDDY_OK);
+               ALLOC_OK);
 }
 
 static void test_buddy_free_errors_exact(void **state)
@@ -795,23 +795,23 @@ static void test_buddy_free_errors_exact(void **state)
     heap_open(HEAP_BUDDY, 4 * KiB, 4 * KiB, 0);
     uint8_t *p = alloc_ok(128, "p"), *q = alloc_ok(128, "q");
     EXPECT_PTR("q follows p", q, p + 128);
-    EXPECT_ERR("free(p + 32)", buddy_free(&H.buddy, p + 32), BUDDY_ERR_MIDDLE);
-    EXPECT_ERR("free(p + 127)", buddy_free(&H.buddy, p + 127), BUDDY_ERR_MIDDLE);
+    EXPECT_ERR("free(p + 32)", buddy_free(&H.buddy, p + 32), ALLOC_ERR_MIDDLE);
+    EXPECT_ERR("free(p + 127)", buddy_free(&H.buddy, p + 127), ALLOC_ERR_MIDDLE);
     EXPECT_ERR("free(p + 256): free memory on a 32-byte boundary", buddy_free(&H.buddy, p + 256),
-               BUDDY_ERR_DOUBLE_FREE);
+               ALLOC_ERR_DOUBLE_FREE);
     EXPECT_ERR("free(p + 257): free memory off any boundary", buddy_free(&H.buddy, p + 257),
-               BUDDY_ERR_NOT_OURS);
+               ALLOC_ERR_NOT_OURS);
     EXPECT_EQ("block_size(p)", buddy_block_size(&H.buddy, p), 128);
     EXPECT_EQ("block_size(p + 32)", buddy_block_size(&H.buddy, p + 32), 0);
     EXPECT_TRUE("contains(p + 4095)", buddy_contains(&H.buddy, p + 4095));
     EXPECT_TRUE("does not contain p + 4096", !buddy_contains(&H.buddy, p + 4096));
     EXPECT_TRUE("does not contain p - 1", !buddy_contains(&H.buddy, p - 1));
-    EXPECT_ERR("free(p)", buddy_free(&H.buddy, p), BUDDY_OK);
-    EXPECT_ERR("free(p) again", buddy_free(&H.buddy, p), BUDDY_ERR_DOUBLE_FREE);
-    EXPECT_ERR("free(q)", buddy_free(&H.buddy, q), BUDDY_OK);
+    EXPECT_ERR("free(p)", buddy_free(&H.buddy, p), ALLOC_OK);
+    EXPECT_ERR("free(p) again", buddy_free(&H.buddy, p), ALLOC_ERR_DOUBLE_FREE);
+    EXPECT_ERR("free(q)", buddy_free(&H.buddy, q), ALLOC_OK);
     EXPECT_ERR("free(q) again, now inside a merged block", buddy_free(&H.buddy, q),
-               BUDDY_ERR_DOUBLE_FREE);
-    EXPECT_STR("buddy_strerror(BUDDY_ERR_MIDDLE)", buddy_strerror(BUDDY_ERR_MIDDLE),
+               ALLOC_ERR_DOUBLE_FREE);
+    EXPECT_STR("buddy_strerror(ALLOC_ERR_MIDDLE)", buddy_strerror(ALLOC_ERR_MIDDLE),
                "pointer into the middle of a block");
     expect_orders("after the bad frees", (size_t[BUDDY_ORDERS]){[7] = 1});
 }
@@ -920,7 +920,7 @@ static void test_buddy_reserved_start_grows_block_by_block(void **state)
      * and poison the region: like unmapped memory, it must not be touched. */
     ASAN_POISON_MEMORY_REGION(H.mem, H.mem_size);
     EXPECT_ERR("buddy_init_reserved, order 11",
-               buddy_init_reserved(&H.buddy, H.base, H.size, H.meta, H.meta_size, 11), BUDDY_OK);
+               buddy_init_reserved(&H.buddy, H.base, H.size, H.meta, H.meta_size, 11), ALLOC_OK);
     struct buddy_stats s = bstats();
     EXPECT_EQ("free bytes after a reserved start", s.free_bytes, 0);
     EXPECT_EQ("blocks in use after a reserved start", s.allocated_blocks, 16);
@@ -933,7 +933,7 @@ static void test_buddy_reserved_start_grows_block_by_block(void **state)
         ASAN_UNPOISON_MEMORY_REGION(chunk, 64 * KiB);
         free_ok(chunk, "a 64 KiB block handed over");
         EXPECT_ERR(describe("buddy_check after handing over %zu blocks", i + 1),
-                   buddy_check(&H.buddy), BUDDY_OK);
+                   buddy_check(&H.buddy), ALLOC_OK);
         if (i == 3) { /* blocks 0, 7, 14 and 5: the heap works within them */
             uint8_t *p = alloc_ok(40000, "a block in the first memory handed over");
             memset(p, 1, 40000);
@@ -945,10 +945,10 @@ static void test_buddy_reserved_start_grows_block_by_block(void **state)
 
     EXPECT_ERR("buddy_init_reserved with a size not a multiple of 64 KiB",
                buddy_init_reserved(&H.buddy, H.base, H.size - 32, H.meta, H.meta_size, 11),
-               BUDDY_ERR_BAD_ARGUMENT);
+               ALLOC_ERR_BAD_ARGUMENT);
     EXPECT_ERR("buddy_init_reserved with an order above the top",
                buddy_init_reserved(&H.buddy, H.base, H.size, H.meta, H.meta_size, 16),
-               BUDDY_ERR_BAD_ARGUMENT);
+               ALLOC_ERR_BAD_ARGUMENT);
 }
 
 /* ---- Buddy: links in free memory are not trusted --------------------------- */
@@ -1002,15 +1002,15 @@ static void test_buddy_detects_bad_next_links(void **state)
         EXPECT_NULL(describe("alloc(64) with the head's next link set to %s", cases[i].what),
                     buddy_alloc(&H.buddy, 64));
         EXPECT_ERR(describe("last error with the head's next link set to %s", cases[i].what),
-                   buddy_last_error(&H.buddy), BUDDY_ERR_CORRUPT);
+                   buddy_last_error(&H.buddy), ALLOC_ERR_CORRUPT);
         EXPECT_ERR(describe("buddy_check with the head's next link set to %s", cases[i].what),
-                   buddy_check(&H.buddy), BUDDY_ERR_CORRUPT);
+                   buddy_check(&H.buddy), ALLOC_ERR_CORRUPT);
     }
     uintptr_t base = scribble_setup();
     link_of(base + 7 * 64)->prev = base + 5 * 64;
     EXPECT_NULL("alloc(64) with a back link in the head", buddy_alloc(&H.buddy, 64));
     EXPECT_ERR("last error with a back link in the head", buddy_last_error(&H.buddy),
-               BUDDY_ERR_CORRUPT);
+               ALLOC_ERR_CORRUPT);
 }
 
 static void test_buddy_detects_bad_links_when_merging(void **state)
@@ -1021,10 +1021,10 @@ static void test_buddy_detects_bad_links_when_merging(void **state)
     link_of(base + 5 * 64)->prev = base + 1 * 64;
     ASAN_UNPOISON_MEMORY_REGION((void *)(base + 4 * 64), 64);
     EXPECT_ERR("free(block 4) while its free buddy has a bad back link",
-               buddy_free(&H.buddy, (void *)(base + 4 * 64)), BUDDY_ERR_CORRUPT);
+               buddy_free(&H.buddy, (void *)(base + 4 * 64)), ALLOC_ERR_CORRUPT);
     EXPECT_EQ("block 4 is no longer in use", buddy_block_size(&H.buddy, (void *)(base + 4 * 64)),
               0);
-    EXPECT_ERR("buddy_check after the failed merge", buddy_check(&H.buddy), BUDDY_ERR_CORRUPT);
+    EXPECT_ERR("buddy_check after the failed merge", buddy_check(&H.buddy), ALLOC_ERR_CORRUPT);
 
     /* What the heap still hands out never overlaps a block in use. */
     M.rng = 99;
@@ -1040,7 +1040,7 @@ static void test_buddy_detects_bad_links_when_merging(void **state)
         ASAN_POISON_MEMORY_REGION(p, n);
     }
     EXPECT_ERR("why the heap stopped handing out blocks", buddy_last_error(&H.buddy),
-               BUDDY_ERR_CORRUPT);
+               ALLOC_ERR_CORRUPT);
     EXPECT_TRUE(
         describe("block 4, freed but not merged, is handed out again (%zu blocks)", handed_out),
         handed_out >= 1);

@@ -3,7 +3,7 @@
  *
  * kiln has two heaps that hand out memory of any size from a region of
  * addresses: the buddy allocator (mm/buddy.h, the real one) and the linked-list
- * heap (mm/list_alloc.h, the teaching baseline it is measured against). Code
+ * heap (mm/list_heap.h, the teaching baseline it is measured against). Code
  * that only needs "give me n bytes" - kmalloc, the host tests, the benchmark -
  * holds a struct allocator: a table of operations plus the heap it works on,
  * the same idea as a file's table of read/write operations in a Unix kernel.
@@ -108,11 +108,11 @@ struct allocator {
     void *heap; /* a struct buddy, a struct list_heap, ... */
 };
 
-/* The constructors: each heap's file provides its own (buddy.c, list_alloc.c). */
+/* The constructors (src/mm/allocator.c). */
 struct buddy;
 struct list_heap;
 struct allocator allocator_buddy(struct buddy *b);
-struct allocator allocator_list(struct list_heap *l);
+struct allocator allocator_list_heap(struct list_heap *l);
 
 static inline void *allocator_alloc(const struct allocator *a, size_t size)
 {

@@ -57,17 +57,7 @@
 /* The bytes in a block of order k. */
 #define BUDDY_BLOCK_BYTES(k) ((size_t)BUDDY_MIN_BLOCK << (k))
 
-/* The error codes are the ones every heap shares (mm/allocator.h). */
-#define BUDDY_OK ALLOC_OK
-#define BUDDY_ERR_NO_MEMORY ALLOC_ERR_NO_MEMORY
-#define BUDDY_ERR_TOO_LARGE ALLOC_ERR_TOO_LARGE
-#define BUDDY_ERR_DOUBLE_FREE ALLOC_ERR_DOUBLE_FREE
-#define BUDDY_ERR_NOT_OURS ALLOC_ERR_NOT_OURS
-#define BUDDY_ERR_MIDDLE ALLOC_ERR_MIDDLE
-#define BUDDY_ERR_CORRUPT ALLOC_ERR_CORRUPT
-#define BUDDY_ERR_BAD_ARGUMENT ALLOC_ERR_BAD_ARGUMENT
-#define BUDDY_ERR_TOO_SMALL ALLOC_ERR_TOO_SMALL
-#define BUDDY_ERR_METADATA ALLOC_ERR_METADATA
+/* The error codes are the ones every heap shares: ALLOC_* of mm/allocator.h. */
 
 /* The links stored in the first 16 bytes of every free block. */
 struct buddy_link {
@@ -124,8 +114,8 @@ size_t buddy_metadata_size(uintptr_t base, size_t size);
  * used). base and size must be multiples of BUDDY_MIN_BLOCK, size at least
  * BUDDY_MIN_BLOCK, and the region must not wrap around the address space.
  * All the region becomes free. Writes links into the region's free blocks.
- * Returns BUDDY_OK, BUDDY_ERR_BAD_ARGUMENT, BUDDY_ERR_TOO_SMALL or
- * BUDDY_ERR_METADATA.
+ * Returns ALLOC_OK, ALLOC_ERR_BAD_ARGUMENT, ALLOC_ERR_TOO_SMALL or
+ * ALLOC_ERR_METADATA.
  */
 int buddy_init(struct buddy *b, uintptr_t base, size_t size, void *metadata, size_t metadata_size);
 
@@ -142,13 +132,13 @@ int buddy_init_reserved(struct buddy *b, uintptr_t base, size_t size, void *meta
 
 /*
  * A block of at least size bytes, aligned to its own size (so at least to 32).
- * Size 0 gives NULL with last_error BUDDY_OK (there is nothing to hand out).
- * NULL with last_error BUDDY_ERR_TOO_LARGE, BUDDY_ERR_NO_MEMORY or
- * BUDDY_ERR_CORRUPT otherwise. O(orders).
+ * Size 0 gives NULL with last_error ALLOC_OK (there is nothing to hand out).
+ * NULL with last_error ALLOC_ERR_TOO_LARGE, ALLOC_ERR_NO_MEMORY or
+ * ALLOC_ERR_CORRUPT otherwise. O(orders).
  */
 void *buddy_alloc(struct buddy *b, size_t size);
 
-/* n * size zeroed bytes; NULL with BUDDY_ERR_TOO_LARGE when n * size overflows. */
+/* n * size zeroed bytes; NULL with ALLOC_ERR_TOO_LARGE when n * size overflows. */
 void *buddy_calloc(struct buddy *b, size_t n, size_t size);
 
 /*
@@ -161,14 +151,14 @@ void *buddy_calloc(struct buddy *b, size_t n, size_t size);
 void *buddy_realloc(struct buddy *b, void *p, size_t size);
 
 /*
- * Give back the block starting at p. free(NULL) is BUDDY_OK. Otherwise nothing
+ * Give back the block starting at p. free(NULL) is ALLOC_OK. Otherwise nothing
  * changes and the result is:
- *   BUDDY_ERR_NOT_OURS     p is outside the region, or inside free memory but
+ *   ALLOC_ERR_NOT_OURS     p is outside the region, or inside free memory but
  *                          not on a 32-byte boundary (never handed out)
- *   BUDDY_ERR_DOUBLE_FREE  p is on a 32-byte boundary inside free memory
- *   BUDDY_ERR_MIDDLE       p is inside a block in use, but not at its start
- *   BUDDY_ERR_CORRUPT      the metadata contradicts itself
- * except that a free list found damaged while merging gives BUDDY_ERR_CORRUPT
+ *   ALLOC_ERR_DOUBLE_FREE  p is on a 32-byte boundary inside free memory
+ *   ALLOC_ERR_MIDDLE       p is inside a block in use, but not at its start
+ *   ALLOC_ERR_CORRUPT      the metadata contradicts itself
+ * except that a free list found damaged while merging gives ALLOC_ERR_CORRUPT
  * with the block freed but not merged. O(orders).
  */
 int buddy_free(struct buddy *b, void *p);
@@ -195,26 +185,16 @@ void buddy_for_each_block(const struct buddy *b,
                           void (*fn)(uintptr_t addr, unsigned order, bool used, void *ctx),
                           void *ctx);
 
+/* The same for the blocks that start in [from, to) (from the start of a block). */
+void buddy_for_each_block_in(const struct buddy *b, uintptr_t from, uintptr_t to,
+                             void (*fn)(uintptr_t addr, unsigned order, bool used, void *ctx),
+                             void *ctx);
+
 /*
  * A full consistency check, for tests and debugging: every free list is
  * walked (with its links checked), and the lists, the bitmaps and the counters
- * must agree. BUDDY_OK or BUDDY_ERR_CORRUPT. O(blocks * orders).
+ * must agree. ALLOC_OK or ALLOC_ERR_CORRUPT. O(blocks * orders).
  */
 int buddy_check(const struct buddy *b);
-
-/*
- * A text picture of the heap, snprintf-style: writes at most size - 1
- * characters and a NUL (when size > 0), and returns the length the whole
- * picture needs. One line per top-order block ("slot") of address space:
- *
- *   0x10000 |##+.............| 64u 64f 128u 256f 512f 1Kf 2Kf
- *
- * The bar between | | shows the slot at a fixed scale (stated in the legend
- * line): '#' in use, '.' free, '+' partly in use, ' ' not in the region.
- * After it come the slot's blocks in address order: size (K = KiB, M = MiB,
- * G = GiB), then 'u' for in use or 'f' for free. At most 32 blocks per line;
- * the rest are counted as "(+N more)".
- */
-size_t buddy_picture(const struct buddy *b, char *buf, size_t size);
 
 #endif

@@ -24,7 +24,7 @@
 
 #include "boot/boot_info.h"
 #include "lib/kjmp.h"
-#include "mm/kheap.h"
+#include "mm/arena_heap.h"
 #include "mm/vmm.h"
 #include "mm/vmm_boot.h"
 #include "proc/elf.h"
@@ -67,7 +67,7 @@ struct process {
     struct address_space space;
     bool space_made, heap_made, kstack_made;
     struct elf_info elf;
-    struct kheap heap;        /* the user heap (arenas in space, bitmaps kernel-only) */
+    struct arena_heap heap;        /* the user heap (arenas in space, bitmaps kernel-only) */
     struct kstack kstack;     /* where its system calls and faults run */
     struct kjmp_buf finished; /* process_run() resumes here when it ends */
     struct process_result *result;

@@ -30,7 +30,7 @@
 #include "mm/layout.h"
 #include "lib/cmdline.h"
 #include "lib/format.h"
-#include "mm/kheap.h"
+#include "mm/kmalloc.h"
 #include "mm/pmm_boot.h"
 #include "mm/vmm_boot.h"
 #include "proc/process.h"
@@ -76,7 +76,7 @@ static void show_walks(const char *list)
             continue;
         }
         if (!strcmp(item, "heap")) {
-            kheap_print(&kernel_heap, "");
+            kmalloc_print("");
             continue;
         }
         uint64_t va;
@@ -181,16 +181,16 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     if (last == KTEST_LAYER_VMM)
         run_tests_and_power_off();
 
-    enum kheap_backend backend = KHEAP_BUDDY;
+    enum heap_backend backend = HEAP_BUDDY;
     if (!strcmp(kernel_options.heap, "list"))
-        backend = KHEAP_LIST;
+        backend = HEAP_LIST;
     else if (kernel_options.heap[0] && strcmp(kernel_options.heap, "buddy"))
         kprintf("kiln: warning: heap=%s is not an allocator (buddy or list); using buddy\n",
                 kernel_options.heap);
     uint64_t t_heap = rdtsc();
-    kheap_boot_init(backend);
+    kmalloc_init(backend);
     uint64_t t_heap_done = rdtsc();
-    kheap_print_summary(&kernel_heap);
+    kmalloc_print_summary();
     KILN_BREAK("heap");
     if (last == KTEST_LAYER_HEAP)
         run_tests_and_power_off();

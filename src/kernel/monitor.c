@@ -21,7 +21,7 @@
 #include "kernel/boot_report.h"
 #include "kernel/power.h"
 #include "lib/string.h"
-#include "mm/kheap.h"
+#include "mm/kmalloc.h"
 #include "mm/pmm_boot.h"
 #include "mm/vmm_boot.h"
 #include "proc/process.h"
@@ -77,7 +77,7 @@ static void cmd_space(char **argv)
 static void cmd_heap(char **argv)
 {
     (void)argv;
-    kheap_print(&kernel_heap, "");
+    kmalloc_print("");
 }
 
 static void cmd_programs(char **argv)

@@ -12,15 +12,15 @@
 
 #include "ktest/ktest.h"
 #include "lib/string.h"
-#include "mm/kheap.h"
+#include "mm/kmalloc.h"
 #include "mm/layout.h"
 #include "mm/pmm_boot.h"
 #include "mm/vmm_boot.h"
 
-static struct kheap_stats stats(void)
+static struct arena_heap_stats stats(void)
 {
-    struct kheap_stats st;
-    kheap_stats(&kernel_heap, &st);
+    struct arena_heap_stats st;
+    arena_heap_stats(&kernel_heap, &st);
     return st;
 }
 
@@ -64,8 +64,8 @@ KTEST(heap, every_order, "kmalloc gives usable blocks of every size from 32 B to
         uint8_t *p = kmalloc(size);
         if (!p)
             ktest_fail(__FILE__, __LINE__, "kmalloc(%lu) returned NULL", (unsigned long)size);
-        KT_ASSERT(kheap_block_size(&kernel_heap, p) >= size);
-        if (kernel_heap.backend == KHEAP_BUDDY && ((uintptr_t)p & (size - 1)))
+        KT_ASSERT(arena_heap_block_size(&kernel_heap, p) >= size);
+        if (kernel_heap.backend == HEAP_BUDDY && ((uintptr_t)p & (size - 1)))
             ktest_fail(__FILE__, __LINE__, "kmalloc(%lu) = %p is not aligned to its size",
                        (unsigned long)size, (void *)p);
         KT_ASSERT(((uintptr_t)p & 15) == 0);
@@ -77,7 +77,7 @@ KTEST(heap, every_order, "kmalloc gives usable blocks of every size from 32 B to
 
 KTEST(heap, grows_through_the_vmm, "when the arenas are full the heap maps a new one: more arenas, more mapped bytes, fewer free frames")
 {
-    struct kheap_stats before = stats();
+    struct arena_heap_stats before = stats();
     uint64_t frames_before = pmm_free();
     /* More 64 KiB blocks than every arena so far can hold. */
     size_t n = (size_t)(before.mapped_bytes / (64 << 10)) + 4;
@@ -89,7 +89,7 @@ KTEST(heap, grows_through_the_vmm, "when the arenas are full the heap maps a new
             ktest_fail(__FILE__, __LINE__, "kmalloc(64 KiB) number %lu returned NULL", (unsigned long)i);
         fill(blocks[i], 64, (uint8_t)i);
     }
-    struct kheap_stats grown = stats();
+    struct arena_heap_stats grown = stats();
     for (size_t i = 0; i < n; i++) {
         KT_ASSERT(check_fill(blocks[i], 64, (uint8_t)i));
         kfree(blocks[i]);
@@ -106,7 +106,7 @@ KTEST(heap, grows_through_the_vmm, "when the arenas are full the heap maps a new
 
 KTEST(heap, free_bytes_exact_after_free_all, "after freeing everything, free bytes and blocks in use are exactly as before")
 {
-    struct kheap_stats before = stats();
+    struct arena_heap_stats before = stats();
     void *p[64];
     for (unsigned i = 0; i < 64; i++) {
         p[i] = kmalloc(1 + (i * 37) % 3000);
@@ -117,7 +117,7 @@ KTEST(heap, free_bytes_exact_after_free_all, "after freeing everything, free byt
         kfree(p[i]);
     for (unsigned i = 1; i < 64; i += 2)
         kfree(p[i]);
-    struct kheap_stats after = stats();
+    struct arena_heap_stats after = stats();
     KT_ASSERT_EQ(before.total.free_bytes, after.total.free_bytes);
     KT_ASSERT_EQ(before.total.used_blocks, after.total.used_blocks);
     KT_ASSERT_EQ(before.total.free_blocks, after.total.free_blocks);
@@ -132,7 +132,7 @@ KTEST(heap, random_stress, "4000 random kmalloc/kfree/krealloc of 1 B..8 KiB: no
         size_t n;
         uint8_t seed;
     } live[LIVE];
-    struct kheap_stats before = stats();
+    struct arena_heap_stats before = stats();
     rng_state = 0x9E3779B97F4A7C15ull;
     for (unsigned op = 0; op < 4000; op++) {
         unsigned i = (unsigned)(rng() % LIVE);
@@ -184,7 +184,7 @@ KTEST(heap, random_stress, "4000 random kmalloc/kfree/krealloc of 1 B..8 KiB: no
 
 KTEST(heap, zero_too_large_and_overflow, "kmalloc(0) and too-large requests give NULL without growing; kcalloc overflow gives NULL")
 {
-    struct kheap_stats before = stats();
+    struct arena_heap_stats before = stats();
     KT_ASSERT(kmalloc(0) == 0);
     KT_ASSERT(kmalloc((size_t)1 << 40) == 0);
     KT_ASSERT(kcalloc(SIZE_MAX / 2, 4) == 0);
@@ -261,20 +261,20 @@ KTEST(heap, bad_frees_are_named_panics, "double free, a pointer into a block and
 
 KTEST(heap, private_heaps_both_backends, "a private buddy heap and a private list heap in scratch space work and give back every frame")
 {
-    static struct kheap h;
+    static struct arena_heap h;
     uint64_t frames = pmm_free();
-    for (int backend = KHEAP_BUDDY; backend <= KHEAP_LIST; backend++) {
-        KT_ASSERT_INT_EQ(VMM_OK, kheap_init(&h, (enum kheap_backend)backend, &kernel_space,
+    for (int backend = HEAP_BUDDY; backend <= HEAP_LIST; backend++) {
+        KT_ASSERT_INT_EQ(VMM_OK, arena_heap_init(&h, (enum heap_backend)backend, &kernel_space,
                                             KERNEL_SCRATCH_BASE, 1ULL << 30));
-        void *a = kheap_alloc(&h, 100), *b = kheap_alloc(&h, 1 << 20);
+        void *a = arena_heap_alloc(&h, 100), *b = arena_heap_alloc(&h, 1 << 20);
         KT_ASSERT(a && b);
         KT_ASSERT(h.count >= 2); /* 1 MiB did not fit the first arena: it grew */
-        kheap_free(&h, a, 0);
-        kheap_free(&h, b, 0);
-        struct kheap_stats st;
-        kheap_stats(&h, &st);
+        arena_heap_free(&h, a, 0);
+        arena_heap_free(&h, b, 0);
+        struct arena_heap_stats st;
+        arena_heap_stats(&h, &st);
         KT_ASSERT_EQ(0, st.total.used_blocks);
-        kheap_destroy(&h);
+        arena_heap_destroy(&h);
     }
     KT_ASSERT_EQ(frames, pmm_free());
 }

@@ -21,7 +21,7 @@
 #include "ktest/ktest.h"
 #include "lib/format.h"
 #include "lib/string.h"
-#include "mm/kheap.h"
+#include "mm/kmalloc.h"
 #include "mm/layout.h"
 #include "mm/pmm_boot.h"
 #include "mm/vmm_boot.h"

@@ -33,9 +33,6 @@
  */
 #include "mm/buddy.h"
 
-#include <stdarg.h>
-
-#include "lib/format.h"
 #include "lib/string.h"
 
 /* ---- Orders and bits ----------------------------------------------------- */
@@ -257,13 +254,13 @@ static uintptr_t block_containing(const struct buddy *b, uintptr_t a, unsigned *
 static __attribute__((noinline)) int why_not_in_use(const struct buddy *b, uintptr_t a)
 {
     if (!in_region(b, a))
-        return BUDDY_ERR_NOT_OURS;
+        return ALLOC_ERR_NOT_OURS;
     unsigned k;
     uintptr_t start = block_containing(b, a, &k);
     if (is_allocated(b, start))
-        return start == a ? BUDDY_ERR_CORRUPT : BUDDY_ERR_MIDDLE;
+        return start == a ? ALLOC_ERR_CORRUPT : ALLOC_ERR_MIDDLE;
     /* Free memory. Every block ever handed out starts on a 32-byte boundary. */
-    return (a & (BUDDY_MIN_BLOCK - 1)) != 0 ? BUDDY_ERR_NOT_OURS : BUDDY_ERR_DOUBLE_FREE;
+    return (a & (BUDDY_MIN_BLOCK - 1)) != 0 ? ALLOC_ERR_NOT_OURS : ALLOC_ERR_DOUBLE_FREE;
 }
 
 /* Is a the start of a block in use? Cheap: its allocated bit. */
@@ -281,7 +278,7 @@ static inline int order_of_block_in_use(const struct buddy *b, uintptr_t a)
         return why_not_in_use(b, a);
     unsigned k = allocated_order(b, a);
     if ((a & (block_bytes(k) - 1)) != 0)
-        return BUDDY_ERR_CORRUPT; /* the bitmaps disagree with themselves */
+        return ALLOC_ERR_CORRUPT; /* the bitmaps disagree with themselves */
     return (int)k;
 }
 
@@ -294,14 +291,14 @@ static __attribute__((noinline, unused)) int merge_and_release(struct buddy *b, 
 {
     /* LAB 4 BEGIN: merge with the buddy while it is whole and free, then push the result */
     /* LAB 4 STUB: (void)b; (void)k; (void)a; */
-    /* LAB 4 STUB: return BUDDY_ERR_CORRUPT; */
-    int err = BUDDY_OK;
+    /* LAB 4 STUB: return ALLOC_ERR_CORRUPT; */
+    int err = ALLOC_OK;
     for (; k < b->top_order; k++) {
         uintptr_t buddy = a ^ block_bytes(k);
         if (!whole_and_free(b, k, buddy))
             break;
         if (!list_unlink(b, k, buddy)) {
-            err = BUDDY_ERR_CORRUPT; /* stop merging; the block still goes on a list */
+            err = ALLOC_ERR_CORRUPT; /* stop merging; the block still goes on a list */
             break;
         }
         a &= ~block_bytes(k);
@@ -317,11 +314,11 @@ static inline int release_block(struct buddy *b, unsigned k, uintptr_t a)
 {
     /* LAB 4 BEGIN: merge if the buddy is free, else just put the block on its list */
     /* LAB 4 STUB: (void)b; (void)k; (void)a; */
-    /* LAB 4 STUB: return BUDDY_ERR_CORRUPT; */
+    /* LAB 4 STUB: return ALLOC_ERR_CORRUPT; */
     if (k < b->top_order && whole_and_free(b, k, a ^ block_bytes(k)))
         return merge_and_release(b, k, a);
     list_push(b, k, a);
-    return BUDDY_OK;
+    return ALLOC_OK;
     /* LAB 4 END */
 }
 
@@ -330,7 +327,7 @@ static inline void *hand_out(struct buddy *b, uintptr_t a)
 {
     bit_set(b->bits, alloc_index(b, a));
     b->allocated_blocks++;
-    b->last_error = BUDDY_OK;
+    b->last_error = ALLOC_OK;
     return (void *)a;
 }
 
@@ -344,7 +341,7 @@ static __attribute__((noinline)) void *fail(struct buddy *b, int err)
 static __attribute__((noinline, unused)) void *alloc_from_list(struct buddy *b, unsigned k)
 {
     uintptr_t a = list_pop(b, k);
-    return a == 0 ? fail(b, BUDDY_ERR_CORRUPT) : hand_out(b, a);
+    return a == 0 ? fail(b, ALLOC_ERR_CORRUPT) : hand_out(b, a);
 }
 
 /* Take the first free block of order j > k and split it down to order k. */
@@ -353,10 +350,10 @@ static __attribute__((noinline, unused)) void *alloc_by_splitting(struct buddy *
 {
     /* LAB 4 BEGIN: pop a block of order j, split it down to order k, free the upper halves */
     /* LAB 4 STUB: (void)j; (void)k; */
-    /* LAB 4 STUB: return fail(b, BUDDY_ERR_NO_MEMORY); */
+    /* LAB 4 STUB: return fail(b, ALLOC_ERR_NO_MEMORY); */
     uintptr_t a = list_pop(b, j);
     if (a == 0)
-        return fail(b, BUDDY_ERR_CORRUPT);
+        return fail(b, ALLOC_ERR_CORRUPT);
     while (j > k) { /* keep the lower half, free the upper one */
         set_split(b, j, a, true);
         j--;
@@ -369,13 +366,13 @@ static __attribute__((noinline, unused)) void *alloc_by_splitting(struct buddy *
 void *buddy_alloc(struct buddy *b, size_t size)
 {
     if (size - 1 >= b->top_bytes) /* size 0 wraps round to a huge value too */
-        return fail(b, size == 0 ? BUDDY_OK : BUDDY_ERR_TOO_LARGE);
+        return fail(b, size == 0 ? ALLOC_OK : ALLOC_ERR_TOO_LARGE);
     /* LAB 4 BEGIN: round up to an order; take a block of it, or split the smallest larger one */
-    /* LAB 4 STUB: return fail(b, BUDDY_ERR_NO_MEMORY); */
+    /* LAB 4 STUB: return fail(b, ALLOC_ERR_NO_MEMORY); */
     unsigned k = order_for(size);
     uint32_t usable = b->nonempty >> k; /* lists of order k and up that are not empty */
     if (usable == 0)
-        return fail(b, BUDDY_ERR_NO_MEMORY);
+        return fail(b, ALLOC_ERR_NO_MEMORY);
     if ((usable & 1) == 0) /* nothing of order k: split a larger block */
         return alloc_by_splitting(b, k + (unsigned)__builtin_ctz(usable), k);
     uintptr_t a = b->order[k].head;
@@ -395,7 +392,7 @@ int buddy_free(struct buddy *b, void *p)
     uintptr_t a = (uintptr_t)p;
     size_t off = a - b->base;
     if (off >= b->size || (off & (BUDDY_MIN_BLOCK - 1)) != 0)
-        return p == NULL ? BUDDY_OK : why_not_in_use(b, a);
+        return p == NULL ? ALLOC_OK : why_not_in_use(b, a);
     uint8_t *byte = &b->bits[off >> (BUDDY_MIN_SHIFT + 3)];
     unsigned old = *byte, bit = 1u << ((off >> BUDDY_MIN_SHIFT) & 7);
     if ((old & bit) == 0)
@@ -404,7 +401,7 @@ int buddy_free(struct buddy *b, void *p)
     unsigned k = allocated_order(b, a);
     if ((a & (block_bytes(k) - 1)) != 0) {
         *byte = (uint8_t)old; /* the bitmaps disagree with themselves: change nothing */
-        return BUDDY_ERR_CORRUPT;
+        return ALLOC_ERR_CORRUPT;
     }
     b->allocated_blocks--;
     return release_block(b, k, a);
@@ -414,7 +411,7 @@ void *buddy_calloc(struct buddy *b, size_t n, size_t size)
 {
     size_t total;
     if (__builtin_mul_overflow(n, size, &total)) {
-        b->last_error = BUDDY_ERR_TOO_LARGE;
+        b->last_error = ALLOC_ERR_TOO_LARGE;
         return NULL;
     }
     void *p = buddy_alloc(b, total);
@@ -443,7 +440,7 @@ void *buddy_realloc(struct buddy *b, void *p, size_t size)
             set_split(b, j, a, true);
             list_push(b, j - 1, a + block_bytes(j - 1));
         }
-        b->last_error = BUDDY_OK;
+        b->last_error = ALLOC_OK;
         return p;
     }
     void *q = buddy_alloc(b, size);
@@ -505,15 +502,15 @@ static int check_region(uintptr_t base, size_t size)
 {
     if (base == 0 || (base & (BUDDY_MIN_BLOCK - 1)) != 0 || (size & (BUDDY_MIN_BLOCK - 1)) != 0 ||
         size > UINTPTR_MAX - base)
-        return BUDDY_ERR_BAD_ARGUMENT;
+        return ALLOC_ERR_BAD_ARGUMENT;
     if (size < BUDDY_MIN_BLOCK)
-        return BUDDY_ERR_TOO_SMALL;
-    return BUDDY_OK;
+        return ALLOC_ERR_TOO_SMALL;
+    return ALLOC_OK;
 }
 
 size_t buddy_metadata_size(uintptr_t base, size_t size)
 {
-    if (check_region(base, size) != BUDDY_OK)
+    if (check_region(base, size) != ALLOC_OK)
         return 0;
     return (layout_bits(NULL, base, base + size, top_order_for(size)) + 7) >> 3;
 }
@@ -522,13 +519,13 @@ size_t buddy_metadata_size(uintptr_t base, size_t size)
 static int setup(struct buddy *b, uintptr_t base, size_t size, void *metadata, size_t metadata_size)
 {
     if (b == NULL || metadata == NULL)
-        return BUDDY_ERR_BAD_ARGUMENT;
+        return ALLOC_ERR_BAD_ARGUMENT;
     int err = check_region(base, size);
-    if (err != BUDDY_OK)
+    if (err != ALLOC_OK)
         return err;
     size_t needed = buddy_metadata_size(base, size);
     if (metadata_size < needed)
-        return BUDDY_ERR_METADATA;
+        return ALLOC_ERR_METADATA;
 
     memset(b, 0, sizeof(*b));
     b->base = base;
@@ -540,13 +537,13 @@ static int setup(struct buddy *b, uintptr_t base, size_t size, void *metadata, s
     b->metadata_bytes = needed;
     layout_bits(b, b->base, b->end, b->top_order);
     memset(metadata, 0, needed); /* nothing split, nothing in use */
-    return BUDDY_OK;
+    return ALLOC_OK;
 }
 
 int buddy_init(struct buddy *b, uintptr_t base, size_t size, void *metadata, size_t metadata_size)
 {
     int err = setup(b, base, size, metadata, metadata_size);
-    if (err != BUDDY_OK)
+    if (err != ALLOC_OK)
         return err;
     /* Cut the region into the largest aligned blocks that fit, from the top
      * down, so the list heads end up at the lowest addresses. */
@@ -558,7 +555,7 @@ int buddy_init(struct buddy *b, uintptr_t base, size_t size, void *metadata, siz
         a -= block_bytes(k);
         list_push(b, k, a);
     }
-    return BUDDY_OK;
+    return ALLOC_OK;
 }
 
 int buddy_init_reserved(struct buddy *b, uintptr_t base, size_t size, void *metadata,
@@ -566,12 +563,12 @@ int buddy_init_reserved(struct buddy *b, uintptr_t base, size_t size, void *meta
 {
     if (order > BUDDY_MAX_ORDER || (base & (block_bytes(order) - 1)) != 0 ||
         (size & (block_bytes(order) - 1)) != 0)
-        return BUDDY_ERR_BAD_ARGUMENT;
+        return ALLOC_ERR_BAD_ARGUMENT;
     int err = setup(b, base, size, metadata, metadata_size);
-    if (err != BUDDY_OK)
+    if (err != ALLOC_OK)
         return err;
     if (order > b->top_order)
-        return BUDDY_ERR_BAD_ARGUMENT;
+        return ALLOC_ERR_BAD_ARGUMENT;
     /* Every block above `order` is split, every one of `order` is in use. */
     for (unsigned k = order + 1; k <= b->top_order; k++)
         for (size_t n = 0; n < b->order[k].nodes; n++)
@@ -580,7 +577,7 @@ int buddy_init_reserved(struct buddy *b, uintptr_t base, size_t size, void *meta
         bit_set(b->bits, alloc_index(b, a));
         b->allocated_blocks++;
     }
-    return BUDDY_OK;
+    return ALLOC_OK;
 }
 
 /* ---- Looking at the heap ------------------------------------------------- */
@@ -604,16 +601,23 @@ void buddy_stats(const struct buddy *b, struct buddy_stats *st)
     st->fragmentation = alloc_fragmentation(st->largest_free, st->free_bytes);
 }
 
-void buddy_for_each_block(const struct buddy *b,
-                          void (*fn)(uintptr_t addr, unsigned order, bool used, void *ctx),
-                          void *ctx)
+void buddy_for_each_block_in(const struct buddy *b, uintptr_t from, uintptr_t to,
+                             void (*fn)(uintptr_t addr, unsigned order, bool used, void *ctx),
+                             void *ctx)
 {
-    for (uintptr_t a = b->base; a < b->end;) {
+    for (uintptr_t a = from; a < to;) {
         unsigned k;
         block_containing(b, a, &k);
         fn(a, k, is_allocated(b, a), ctx);
         a += block_bytes(k);
     }
+}
+
+void buddy_for_each_block(const struct buddy *b,
+                          void (*fn)(uintptr_t addr, unsigned order, bool used, void *ctx),
+                          void *ctx)
+{
+    buddy_for_each_block_in(b, b->base, b->end, fn, ctx);
 }
 
 struct check_state {
@@ -663,193 +667,10 @@ int buddy_check(const struct buddy *b)
     struct buddy_stats st;
     buddy_stats(b, &st);
     if (s.bad || s.used_bytes != st.allocated_bytes || s.used_blocks != b->allocated_blocks)
-        return BUDDY_ERR_CORRUPT;
+        return ALLOC_ERR_CORRUPT;
     for (unsigned k = 0; k < BUDDY_ORDERS; k++) {
         if (s.free_count[k] != b->free_count[k] || !check_list(b, k))
-            return BUDDY_ERR_CORRUPT;
+            return ALLOC_ERR_CORRUPT;
     }
-    return BUDDY_OK;
-}
-
-/* ---- The picture ----------------------------------------------------------- */
-
-/* Text appended to a buffer, snprintf-style: len counts what did not fit too. */
-struct text {
-    char *buf;
-    size_t size, len;
-};
-
-__attribute__((format(printf, 2, 3))) static void text_printf(struct text *t, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    bool room = t->len < t->size;
-    int n = kvsnprintf(room ? t->buf + t->len : NULL, room ? t->size - t->len : 0, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        t->len += (size_t)n;
-}
-
-/* A power-of-two size as 32, 512, 1K, 64M, 1G. */
-static void text_size(struct text *t, size_t bytes)
-{
-    static const char units[] = {'\0', 'K', 'M', 'G'};
-    unsigned u = 0;
-    while (u < 3 && bytes >= 1024 && (bytes & 1023) == 0) {
-        bytes >>= 10;
-        u++;
-    }
-    if (u == 0)
-        text_printf(t, "%zu", bytes);
-    else
-        text_printf(t, "%zu%c", bytes, units[u]);
-}
-
-/* The same with its unit spelt out: 32 B, 1 KiB, 64 MiB. */
-static void text_bytes(struct text *t, size_t bytes)
-{
-    static const char *const units[] = {"B", "KiB", "MiB", "GiB"};
-    unsigned u = 0;
-    while (u < 3 && bytes >= 1024 && (bytes & 1023) == 0) {
-        bytes >>= 10;
-        u++;
-    }
-    text_printf(t, "%zu %s", bytes, units[u]);
-}
-
-#define PICTURE_BAR_SHIFT 5 /* at most 32 characters of bar per slot */
-#define PICTURE_BLOCKS_PER_LINE 32
-
-/* Mark the bar characters [first, last] as showing free or used memory. */
-static void bar_mark(char *bar, size_t first, size_t last, bool used)
-{
-    char mine = used ? '#' : '.';
-    for (size_t i = first; i <= last; i++)
-        bar[i] = (bar[i] == ' ' || bar[i] == mine) ? mine : '+';
-}
-
-/* One line: the slot at `slot`, whose part inside the region is [from, to). */
-static void picture_slot(const struct buddy *b, struct text *t, uintptr_t slot, uintptr_t from,
-                         uintptr_t to)
-{
-    unsigned width_shift = b->top_order < PICTURE_BAR_SHIFT ? b->top_order : PICTURE_BAR_SHIFT;
-    unsigned char_shift = b->top_order + BUDDY_MIN_SHIFT - width_shift;
-    char bar[(1u << PICTURE_BAR_SHIFT) + 1];
-    memset(bar, ' ', sizeof(bar));
-    bar[(size_t)1 << width_shift] = '\0';
-
-    unsigned k;
-    for (uintptr_t a = from; a < to; a += block_bytes(k)) {
-        block_containing(b, a, &k);
-        bar_mark(bar, (a - slot) >> char_shift, (a + block_bytes(k) - 1 - slot) >> char_shift,
-                 is_allocated(b, a));
-    }
-    text_printf(t, "%#lx |%s|", (unsigned long)slot, bar);
-
-    size_t n = 0;
-    for (uintptr_t a = from; a < to; a += block_bytes(k), n++) {
-        block_containing(b, a, &k);
-        if (n < PICTURE_BLOCKS_PER_LINE) {
-            text_printf(t, " ");
-            text_size(t, block_bytes(k));
-            text_printf(t, "%c", is_allocated(b, a) ? 'u' : 'f');
-        }
-    }
-    if (n > PICTURE_BLOCKS_PER_LINE)
-        text_printf(t, " (+%zu more)", n - PICTURE_BLOCKS_PER_LINE);
-    text_printf(t, "\n");
-}
-
-size_t buddy_picture(const struct buddy *b, char *buf, size_t size)
-{
-    struct text t = {buf, size, 0};
-    size_t slot_bytes = block_bytes(b->top_order);
-    unsigned width_shift = b->top_order < PICTURE_BAR_SHIFT ? b->top_order : PICTURE_BAR_SHIFT;
-
-    text_printf(&t, "buddy heap %#lx-%#lx, %zu bytes in slots of ", (unsigned long)b->base,
-                (unsigned long)b->end, (size_t)(b->end - b->base));
-    text_bytes(&t, slot_bytes);
-    text_printf(&t, " (order %u), %zu B of metadata\n", b->top_order, b->metadata_bytes);
-    text_printf(&t, "bar: 1 char = ");
-    text_bytes(&t, slot_bytes >> width_shift);
-    text_printf(&t, ", # in use, . free, + both, blank outside; blocks: size, u in use, f free\n");
-
-    for (uintptr_t slot = b->base & ~(slot_bytes - 1);; slot += slot_bytes) {
-        uintptr_t from = slot > b->base ? slot : b->base;
-        bool last = b->end - slot <= slot_bytes; /* written so slot + slot_bytes cannot wrap */
-        picture_slot(b, &t, slot, from, last ? b->end : slot + slot_bytes);
-        if (last)
-            break;
-    }
-    return t.len;
-}
-
-/* ---- The common allocator interface -------------------------------------- */
-
-static void *ops_alloc(void *heap, size_t size)
-{
-    return buddy_alloc(heap, size);
-}
-
-static int ops_free(void *heap, void *p)
-{
-    return buddy_free(heap, p);
-}
-
-static void *ops_calloc(void *heap, size_t n, size_t size)
-{
-    return buddy_calloc(heap, n, size);
-}
-
-static void *ops_realloc(void *heap, void *p, size_t size)
-{
-    return buddy_realloc(heap, p, size);
-}
-
-static size_t ops_block_size(const void *heap, const void *p)
-{
-    return buddy_block_size(heap, p);
-}
-
-static void ops_stats(const void *heap, struct alloc_stats *st)
-{
-    struct buddy_stats s;
-    buddy_stats(heap, &s);
-    *st = (struct alloc_stats){
-        .total_bytes = s.total_bytes,
-        .free_bytes = s.free_bytes,
-        .used_bytes = s.allocated_bytes,
-        .used_blocks = s.allocated_blocks,
-        .free_blocks = s.free_blocks,
-        .largest_free = s.largest_free,
-        .metadata_bytes = s.metadata_bytes,
-        .fragmentation = s.fragmentation,
-    };
-}
-
-static size_t ops_picture(const void *heap, char *buf, size_t size)
-{
-    return buddy_picture(heap, buf, size);
-}
-
-static int ops_last_error(const void *heap)
-{
-    return buddy_last_error(heap);
-}
-
-static const struct allocator_ops buddy_ops = {
-    .name = "buddy",
-    .alloc = ops_alloc,
-    .free = ops_free,
-    .calloc = ops_calloc,
-    .realloc = ops_realloc,
-    .block_size = ops_block_size,
-    .stats = ops_stats,
-    .picture = ops_picture,
-    .last_error = ops_last_error,
-};
-
-struct allocator allocator_buddy(struct buddy *b)
-{
-    return (struct allocator){&buddy_ops, b};
+    return ALLOC_OK;
 }

@@ -35,6 +35,7 @@
 #include "lib/cmdline.h"
 #include "lib/format.h"
 #include "lib/string.h"
+#include "mm/kmalloc.h"
 #include "mm/layout.h"
 #include "mm/pmm_boot.h"
 #include "proc/syscall.h"
@@ -119,9 +120,9 @@ static int load(struct process *p, const uint8_t *image, size_t size, struct pro
     if (verr)
         return refuse(out, PROC_ERR_NO_MEMORY, "mapping the stack failed: %s", vmm_strerror(verr));
 
-    verr = kheap_init_user(&p->heap, &p->space, USER_HEAP_BASE, USER_HEAP_RANGE);
+    verr = arena_heap_init_user(&p->heap, &p->space, USER_HEAP_BASE, USER_HEAP_RANGE);
     if (verr) {
-        kheap_destroy(&p->heap); /* unmaps whatever part of the arena was made */
+        arena_heap_destroy(&p->heap); /* unmaps whatever part of the arena was made */
         return refuse(out, PROC_ERR_NO_MEMORY, "mapping the heap failed: %s", vmm_strerror(verr));
     }
     p->heap_made = true;
@@ -141,7 +142,7 @@ static void destroy(struct process *p)
     if (p->kstack_made)
         kstack_free(&p->kstack);
     if (p->heap_made)
-        kheap_destroy(&p->heap);
+        arena_heap_destroy(&p->heap);
     if (p->space_made)
         vmm_space_destroy(&p->space);
     kfree(p);

@@ -1,5 +1,5 @@
 /*
- * mm/list_alloc.h - the linked-list heap: first fit over a list of blocks.
+ * mm/list_heap.h - the linked-list heap: first fit over a list of blocks.
  *
  * The teaching heap of the early chapters, kept as the baseline the buddy
  * allocator (mm/buddy.h) is measured against. The region is cut into blocks
@@ -24,8 +24,8 @@
  * reported as ALLOC_ERR_CORRUPT instead of being followed. The error codes
  * and their meanings are the shared ones of mm/allocator.h.
  */
-#ifndef KILN_MM_LIST_ALLOC_H
-#define KILN_MM_LIST_ALLOC_H
+#ifndef KILN_MM_LIST_HEAP_H
+#define KILN_MM_LIST_HEAP_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -82,11 +82,12 @@ void list_heap_stats(const struct list_heap *l, struct alloc_stats *st);
 int list_heap_check(const struct list_heap *l);
 
 /*
- * A text picture, snprintf-style (see buddy_picture): a bar of at most 64
- * characters for the whole region ('#' in use, '.' free, '+' both), then the
- * blocks in address order, 16 per line: whole size with header, then 'u' in
- * use or 'f' free.
+ * Call fn once per block in address order, checking each header before
+ * following it. Returns 0, or the address of the first damaged header (where
+ * the walk stopped).
  */
-size_t list_heap_picture(const struct list_heap *l, char *buf, size_t size);
+uintptr_t list_heap_for_each_block(const struct list_heap *l,
+                                   void (*fn)(uintptr_t addr, size_t size, bool free, void *ctx),
+                                   void *ctx);
 
 #endif
