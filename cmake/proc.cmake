@@ -14,7 +14,7 @@
 
 kiln_host_test(elf tests/test_elf.c src/proc/elf.c src/lib/format.c)
 kiln_host_test(uaccess tests/test_uaccess.c
-  src/proc/uaccess.c src/mm/vmm.c src/mm/pmm.c src/lib/format.c)
+  src/proc/uaccess.c src/mm/vmm.c src/mm/pmm.c src/mm/memmap.c src/lib/format.c)
 
 if(CLANG_FOR_FUZZING)
   set(KILN_FUZZ_ELF ${CMAKE_BINARY_DIR}/fuzz/fuzz_elf)

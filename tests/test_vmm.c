@@ -189,7 +189,7 @@ static void check_layout(const struct address_space *as, uint64_t va, paddr_t pa
                 vmm_walk(as, v, &w);
                 pte_t leaf = w.entry[w.steps - 1];
                 pte_t want_bits = expected_leaf_bits(flags & ~VMM_LARGE, m.vmm.nx) |
-                                  (size > PAGE_SIZE ? PTE_HUGE : 0);
+                                  (size > PAGE_SIZE ? PTE_PS : 0);
                 if (leaf != ((pa + off) | want_bits))
                     FAIL("%s: expected leaf %s, got %s", hex(v), hex((pa + off) | want_bits),
                          hex(leaf));
@@ -384,7 +384,7 @@ static void check_entry_bits(bool nx)
             FAIL("%s: expected a leaf in the %s, got mapped=%d in the %s", hex(cases[i].va),
                  vmm_level_name(cases[i].level), w.mapped, vmm_level_name(level));
         pte_t want = cases[i].pa | expected_leaf_bits(cases[i].flags, nx) |
-                     (cases[i].level > 1 ? PTE_HUGE : 0);
+                     (cases[i].level > 1 ? PTE_PS : 0);
         if (w.entry[w.steps - 1] != want)
             FAIL("%s with flags %#x, nx=%d: expected leaf %s, got %s", hex(cases[i].va),
                  cases[i].flags, nx, hex(want), hex(w.entry[w.steps - 1]));
@@ -411,7 +411,7 @@ static void check_entry_bits(bool nx)
     assert_translates(&as, 5 * GiB, 7 * GiB, expected_flags(VMM_USER, nx) | VMM_LARGE,
                       HUGE_PAGE_SIZE);
     vmm_walk(&as, 5 * GiB, &w);
-    EXPECT_EQ(w.entry[1], 7 * GiB | expected_leaf_bits(VMM_USER, nx) | PTE_HUGE);
+    EXPECT_EQ(w.entry[1], 7 * GiB | expected_leaf_bits(VMM_USER, nx) | PTE_PS);
     check_tables(&as); /* also: no NX anywhere when nx is false */
     check_tables(&m.kernel);
     vmm_space_destroy(&as);
@@ -475,7 +475,7 @@ static void test_protect_changes_flags_keeps_addresses(void **state)
                       HUGE_PAGE_SIZE);
     struct vmm_walk w;
     vmm_walk(&as, H, &w);
-    EXPECT_EQ(w.entry[1], 3 * GiB | PTE_PRESENT | PTE_WRITE | PTE_USER | PTE_NX | PTE_HUGE);
+    EXPECT_EQ(w.entry[1], 3 * GiB | PTE_PRESENT | PTE_WRITE | PTE_USER | PTE_NX | PTE_PS);
 
     /* Part of a large page: refused, nothing changes. */
     EXPECT_FAIL(&as, vmm_protect(&as, L, PAGE_SIZE, VMM_WRITE), VMM_ERR_SPLITS_LARGE);
@@ -1443,10 +1443,10 @@ static void test_names_and_flag_text(void **state)
     assert_string_equal(buf, "-");
     vmm_entry_flags(PTE_PRESENT | PTE_WRITE | PTE_USER | PTE_NX, buf, sizeof(buf));
     assert_string_equal(buf, "P W U NX");
-    vmm_entry_flags(PTE_PRESENT | PTE_HUGE | PTE_GLOBAL | 0x1234000, buf, sizeof(buf));
+    vmm_entry_flags(PTE_PRESENT | PTE_PS | PTE_GLOBAL | 0x1234000, buf, sizeof(buf));
     assert_string_equal(buf, "P PS G");
     pte_t all = PTE_PRESENT | PTE_WRITE | PTE_USER | PTE_PWT | PTE_PCD | PTE_ACCESSED | PTE_DIRTY |
-                PTE_HUGE | PTE_GLOBAL | PTE_OWNED | PTE_NX;
+                PTE_PS | PTE_GLOBAL | PTE_OWNED | PTE_NX;
     int n = vmm_entry_flags(all, buf, sizeof(buf));
     assert_string_equal(buf, "P W U PWT PCD A D PS G OWN NX");
     EXPECT_EQ(n, (int)strlen(buf));

@@ -37,6 +37,7 @@
 #include "mm/layout.h"
 #include "mm/pmm.h"
 #include "mm/vmm.h"
+#include "mm/vmm_dump.h"
 
 #define KiB (1024ULL)
 #define MiB (1024ULL * KiB)
@@ -257,7 +258,7 @@ static uint64_t hash_table(paddr_t table, int level, uint64_t h)
         if (!(e & PTE_PRESENT))
             continue;
         h = hash_mix(hash_mix(hash_mix(h, table), i), e);
-        if (level > 1 && !(e & PTE_HUGE))
+        if (level > 1 && !(e & PTE_PS))
             h = hash_table(e & PTE_ADDR_MASK, level - 1, h);
     }
     return h;
@@ -498,7 +499,7 @@ static uint64_t count_tables(paddr_t table, int level, bool user_half, bool kern
                  hex(table), hex(e));
         if (!m.vmm.nx && (e & PTE_NX))
             FAIL("%s[%u] = %s has NX, but the machine has no NX", vmm_level_name(level), i, hex(e));
-        if (level == 1 || (e & PTE_HUGE))
+        if (level == 1 || (e & PTE_PS))
             continue;
         pte_t want = PTE_PRESENT | PTE_WRITE | (user_half ? PTE_USER : 0);
         if ((e & ~PTE_ADDR_MASK) != want)

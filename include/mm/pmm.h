@@ -42,6 +42,11 @@ struct pmm_range {
     paddr_t base, end;
 };
 
+static inline bool pmm_range_contains(const struct pmm_range *r, paddr_t p)
+{
+    return r->base <= p && p < r->end;
+}
+
 /*
  * The header at the start of each free run. Its own physical address is the
  * run's first frame; next is a pointer through the window (NULL ends the list).

@@ -46,7 +46,7 @@ typedef uint64_t pte_t;
 #define PTE_PCD (1ULL << 4)      /* caching disabled */
 #define PTE_ACCESSED (1ULL << 5) /* set by the CPU on any use */
 #define PTE_DIRTY (1ULL << 6)    /* set by the CPU on a write (leaf entries) */
-#define PTE_HUGE (1ULL << 7)     /* PS: this PDPT/PD entry maps a 1 GiB/2 MiB page */
+#define PTE_PS (1ULL << 7)       /* page size: this PDPT/PD entry maps a 1 GiB/2 MiB page */
 #define PTE_GLOBAL (1ULL << 8)   /* survives CR3 reloads (with CR4.PGE) */
 #define PTE_OWNED (1ULL << 9)    /* kiln's own bit (ignored by the CPU): the frame came
                                     from vmm_alloc and goes back to the PMM on unmap */
@@ -61,6 +61,20 @@ typedef uint64_t pte_t;
 static inline uint64_t vmm_level_size(int level)
 {
     return 1ULL << (12 + 9 * (level - 1));
+}
+
+/* Does an entry at this level map a page (a leaf) rather than point to a table? */
+static inline bool pte_is_leaf(pte_t e, int level)
+{
+    return level == 1 || (e & PTE_PS);
+}
+
+/* The physical address an entry points to, masking the low bits a large page ignores. */
+static inline uint64_t pte_addr(pte_t e, int level)
+{
+    if (level > 1 && (e & PTE_PS))
+        return e & PTE_ADDR_MASK & ~(vmm_level_size(level) - 1);
+    return e & PTE_ADDR_MASK;
 }
 
 /* Which entry of the level's table a virtual address uses (bits 12+9(level-1) .. +8). */
@@ -131,6 +145,12 @@ struct address_space {
     uint64_t owned_pages; /* frames mapped by vmm_alloc, returned on unmap/destroy */
 };
 
+/* A page table, as the VMM reaches it through its window. */
+static inline pte_t *vmm_table_at(const struct vmm *vmm, paddr_t table)
+{
+    return (pte_t *)phys_window_ptr(&vmm->window, table);
+}
+
 void vmm_setup(struct vmm *vmm, struct pmm *pmm, struct phys_window window, bool nx,
                bool gib_pages);
 
@@ -173,37 +193,5 @@ int vmm_free(struct address_space *as, uint64_t va, uint64_t size);
  * NULL. Returns VMM_OK or VMM_ERR_NOT_MAPPED / VMM_ERR_NONCANONICAL. */
 int vmm_translate(const struct address_space *as, uint64_t va, paddr_t *pa, unsigned *flags,
                   uint64_t *page_size);
-
-/* ---- looking inside: walks and dumps ------------------------------------- */
-
-/* The entries a translation of one address reads, top level first. */
-struct vmm_walk {
-    int steps;                  /* entries read: 1..4 (fewer for large pages or holes) */
-    paddr_t table[VMM_LEVELS];  /* the table each entry is in */
-    unsigned index[VMM_LEVELS]; /* its index there */
-    pte_t entry[VMM_LEVELS];    /* its value */
-    bool mapped;                /* the walk ended at a present leaf */
-    paddr_t phys;               /* if mapped, where va leads */
-    uint64_t page_size;         /* if mapped, the size of the page */
-};
-
-void vmm_walk(const struct address_space *as, uint64_t va, struct vmm_walk *walk);
-
-/* The name of the table at a level: "PML4", "PDPT", "PD", "PT". */
-const char *vmm_level_name(int level);
-
-/* Write an entry's flags as text, e.g. "P W U A D NX", "P PS G". */
-int vmm_entry_flags(pte_t entry, char *buf, size_t size);
-
-/* Output for the dumps: called once per line (without the newline). */
-typedef void (*vmm_print_fn)(void *ctx, const char *line);
-
-/* One line per level of va's walk, then a summary line. */
-void vmm_dump_address(const struct address_space *as, uint64_t va, vmm_print_fn print, void *ctx);
-
-/* The whole space as ranges: consecutive pages with the same flags, page size
- * and physically contiguous frames make one line. Ends with a count of
- * page-table pages. */
-void vmm_dump_space(const struct address_space *as, vmm_print_fn print, void *ctx);
 
 #endif

@@ -14,6 +14,7 @@
 #include "arch/x86_64/cpu.h"
 #include "boot/boot_info.h"
 #include "mm/vmm.h"
+#include "mm/vmm_dump.h"
 
 extern struct vmm kernel_vmm;
 extern struct address_space kernel_space;

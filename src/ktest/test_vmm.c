@@ -409,7 +409,7 @@ KTEST(vmm, walk_reads_four_levels, "a walk of a .text address reads PML4, PDPT, 
     KT_ASSERT_EQ(kernel_space.pml4, w.table[0]);
     vmm_walk(&kernel_space, DIRECT_MAP_BASE, &w);
     KT_ASSERT_INT_EQ(kernel_vmm.gib_pages ? 2 : 3, w.steps);
-    KT_ASSERT(w.entry[w.steps - 1] & PTE_HUGE);
+    KT_ASSERT(w.entry[w.steps - 1] & PTE_PS);
 }
 
 static void fault_unmapped(void *arg)

@@ -35,115 +35,7 @@
 
 #include "lib/string.h"
 
-/* ---- Orders and bits ----------------------------------------------------- */
-
-static inline size_t block_bytes(unsigned k)
-{
-    return BUDDY_BLOCK_BYTES(k);
-}
-
-/* The smallest order whose blocks hold size bytes (size >= 1): the highest set
- * bit of (size - 1) | 31 is bit 4 up to 32 bytes, and one higher per doubling. */
-static inline unsigned order_for(size_t size)
-{
-    unsigned long long x = (unsigned long long)(size - 1) | (BUDDY_MIN_BLOCK - 1);
-    return (unsigned)(63 - __builtin_clzll(x)) + 1 - BUDDY_MIN_SHIFT;
-}
-
-static inline bool bit_get(const uint8_t *bits, size_t i)
-{
-    return (bits[i >> 3] >> (i & 7)) & 1;
-}
-
-static inline void bit_set(uint8_t *bits, size_t i)
-{
-    bits[i >> 3] |= (uint8_t)(1u << (i & 7));
-}
-
-static inline void bit_clear(uint8_t *bits, size_t i)
-{
-    bits[i >> 3] &= (uint8_t) ~(1u << (i & 7));
-}
-
-static inline bool in_region(const struct buddy *b, uintptr_t a)
-{
-    return a - b->base < b->size; /* a below base wraps round to a huge value */
-}
-
-/* The allocated bit of the 32 bytes at a (a in the region). */
-static inline size_t alloc_index(const struct buddy *b, uintptr_t a)
-{
-    return (a - b->base) >> BUDDY_MIN_SHIFT;
-}
-
-static inline bool is_allocated(const struct buddy *b, uintptr_t a)
-{
-    return bit_get(b->bits, alloc_index(b, a));
-}
-
-/* Where the split bit of the order-k block holding a is (1 <= k <= top);
- * false when that block does not lie wholly inside the region, and so has none. */
-static inline bool split_index(const struct buddy *b, unsigned k, uintptr_t a, size_t *index)
-{
-    const struct buddy_order *o = &b->order[k];
-    size_t n = (a >> (k + BUDDY_MIN_SHIFT)) - o->first; /* wraps when below first */
-    if (n >= o->nodes)
-        return false;
-    *index = o->bit + n;
-    return true;
-}
-
-/* Is the order-k block holding a (1 <= k <= top) split? Outside: always. */
-static inline bool is_split(const struct buddy *b, unsigned k, uintptr_t a)
-{
-    size_t i;
-    return !split_index(b, k, a, &i) || bit_get(b->bits, i);
-}
-
-/* Set or clear the split bit of an order-k block wholly inside the region. */
-static inline void set_split(struct buddy *b, unsigned k, uintptr_t a, bool split)
-{
-    size_t i;
-    if (split_index(b, k, a, &i)) {
-        if (split)
-            bit_set(b->bits, i);
-        else
-            bit_clear(b->bits, i);
-    }
-}
-
-/* Is the order-k block at x, aligned to its size and with a split parent,
- * wholly inside the region, not in use and not split? (The cheap test of
- * the allocated bit comes first: it usually settles the question.) */
-static inline bool whole_and_free(const struct buddy *b, unsigned k, uintptr_t x)
-{
-    size_t i;
-    if (!in_region(b, x) || is_allocated(b, x))
-        return false;
-    return k == 0 || (split_index(b, k, x, &i) && !bit_get(b->bits, i));
-}
-
-/* Is x, a value read from free memory, the start of a free block of order k?
- * Nothing is read at x itself. */
-static inline bool is_free_block(const struct buddy *b, unsigned k, uintptr_t x)
-{
-    const struct buddy_order *o = &b->order[k];
-    uintptr_t number = x >> (k + BUDDY_MIN_SHIFT);
-    if ((x & (block_bytes(k) - 1)) != 0)
-        return false;
-    if (k == 0) {
-        if (!in_region(b, x))
-            return false;
-    } else {
-        size_t n = number - o->first; /* inside the region, and not split? */
-        if (n >= o->nodes || bit_get(b->bits, o->bit + n))
-            return false;
-    }
-    if (is_allocated(b, x))
-        return false;
-    size_t n = (number >> 1) - o[1].first; /* the parent must be split */
-    return n >= o[1].nodes || bit_get(b->bits, o[1].bit + n);
-}
+#include "buddy_bits.h"
 
 /* ---- The free lists ---------------------------------------------------- */
 
@@ -251,7 +143,7 @@ static uintptr_t block_containing(const struct buddy *b, uintptr_t a, unsigned *
 }
 
 /* Why the address a is not the start of a block in use. */
-static __attribute__((noinline)) int why_not_in_use(const struct buddy *b, uintptr_t a)
+static int why_not_in_use(const struct buddy *b, uintptr_t a)
 {
     if (!in_region(b, a))
         return ALLOC_ERR_NOT_OURS;
@@ -286,7 +178,7 @@ static inline int order_of_block_in_use(const struct buddy *b, uintptr_t a)
 
 /* Return the free order-k block at a, whose buddy is free too, to the lists:
  * merge the two, and go on merging for as long as the buddy is free. */
-static __attribute__((noinline, unused)) int merge_and_release(struct buddy *b, unsigned k,
+static __attribute__((unused)) int merge_and_release(struct buddy *b, unsigned k,
                                                                 uintptr_t a)
 {
     /* LAB 4 BEGIN: merge with the buddy while it is whole and free, then push the result */
@@ -331,21 +223,21 @@ static inline void *hand_out(struct buddy *b, uintptr_t a)
     return (void *)a;
 }
 
-static __attribute__((noinline)) void *fail(struct buddy *b, int err)
+static void *fail(struct buddy *b, int err)
 {
     b->last_error = err;
     return NULL;
 }
 
 /* Take the first free block of order k, checking its links. */
-static __attribute__((noinline, unused)) void *alloc_from_list(struct buddy *b, unsigned k)
+static __attribute__((unused)) void *alloc_from_list(struct buddy *b, unsigned k)
 {
     uintptr_t a = list_pop(b, k);
     return a == 0 ? fail(b, ALLOC_ERR_CORRUPT) : hand_out(b, a);
 }
 
 /* Take the first free block of order j > k and split it down to order k. */
-static __attribute__((noinline, unused)) void *alloc_by_splitting(struct buddy *b, unsigned j,
+static __attribute__((unused)) void *alloc_by_splitting(struct buddy *b, unsigned j,
                                                                   unsigned k)
 {
     /* LAB 4 BEGIN: pop a block of order j, split it down to order k, free the upper halves */
@@ -375,36 +267,21 @@ void *buddy_alloc(struct buddy *b, size_t size)
         return fail(b, ALLOC_ERR_NO_MEMORY);
     if ((usable & 1) == 0) /* nothing of order k: split a larger block */
         return alloc_by_splitting(b, k + (unsigned)__builtin_ctz(usable), k);
-    uintptr_t a = b->order[k].head;
-    const struct buddy_link *l = link_at(a);
-    if (l->next == 0 && l->prev == 0 && b->free_count[k] == 1) { /* the list's only block */
-        b->order[k].head = 0;
-        b->free_count[k] = 0;
-        b->nonempty &= ~(1u << k);
-        return hand_out(b, a);
-    }
     return alloc_from_list(b, k);
     /* LAB 4 END */
 }
 
 int buddy_free(struct buddy *b, void *p)
 {
+    if (p == NULL)
+        return ALLOC_OK;
     uintptr_t a = (uintptr_t)p;
-    size_t off = a - b->base;
-    if (off >= b->size || (off & (BUDDY_MIN_BLOCK - 1)) != 0)
-        return p == NULL ? ALLOC_OK : why_not_in_use(b, a);
-    uint8_t *byte = &b->bits[off >> (BUDDY_MIN_SHIFT + 3)];
-    unsigned old = *byte, bit = 1u << ((off >> BUDDY_MIN_SHIFT) & 7);
-    if ((old & bit) == 0)
-        return why_not_in_use(b, a);
-    *byte = (uint8_t)(old & ~bit); /* clear the allocated bit: the block is free from here on */
-    unsigned k = allocated_order(b, a);
-    if ((a & (block_bytes(k) - 1)) != 0) {
-        *byte = (uint8_t)old; /* the bitmaps disagree with themselves: change nothing */
-        return ALLOC_ERR_CORRUPT;
-    }
+    int k = order_of_block_in_use(b, a);
+    if (k < 0)
+        return k;
+    bit_clear(b->bits, alloc_index(b, a)); /* the block is free from here on */
     b->allocated_blocks--;
-    return release_block(b, k, a);
+    return release_block(b, (unsigned)k, a);
 }
 
 void *buddy_calloc(struct buddy *b, size_t n, size_t size)

@@ -25,18 +25,12 @@
 #include "mm/vmm.h"
 
 #include "kernel/panic.h"
-#include "lib/format.h"
 #include "mm/layout.h"
 
 /* Invalidate one page at a time up to this many pages, then reload CR3. */
 #define VMM_INVLPG_LIMIT 64
 
 /* ---- small helpers -------------------------------------------------------- */
-
-static pte_t *table_at(const struct vmm *vmm, paddr_t table)
-{
-    return (pte_t *)phys_window_ptr(&vmm->window, table);
-}
 
 static bool is_user(uint64_t va)
 {
@@ -46,19 +40,6 @@ static bool is_user(uint64_t va)
 static uint64_t align_down(uint64_t x, uint64_t size)
 {
     return x & ~(size - 1);
-}
-
-/* The physical address an entry points to, masking the low bits a large page ignores. */
-static paddr_t entry_addr(pte_t e, int level)
-{
-    if (level > 1 && (e & PTE_HUGE))
-        return e & PTE_ADDR_MASK & ~(vmm_level_size(level) - 1);
-    return e & PTE_ADDR_MASK;
-}
-
-static bool is_leaf(pte_t e, int level)
-{
-    return level == 1 || (e & PTE_HUGE);
 }
 
 /* The permission bits of a leaf entry for VMM_* flags. */
@@ -146,12 +127,12 @@ static int find(const struct address_space *as, uint64_t va, pte_t **slot)
     /* LAB 3 STUB: panic("lab 3: not implemented: find (the page walk)"); */
     paddr_t table = as->pml4;
     for (int level = VMM_LEVELS;; level--) {
-        pte_t *e = &table_at(as->vmm, table)[vmm_index(va, level)];
-        if (!(*e & PTE_PRESENT) || is_leaf(*e, level)) {
+        pte_t *e = &vmm_table_at(as->vmm, table)[vmm_index(va, level)];
+        if (!(*e & PTE_PRESENT) || pte_is_leaf(*e, level)) {
             *slot = e;
             return level;
         }
-        table = entry_addr(*e, level);
+        table = pte_addr(*e, level);
     }
     /* LAB 3 END */
 }
@@ -168,7 +149,7 @@ static int slot_for(struct address_space *as, uint64_t va, int target, pte_t **s
     /* LAB 3 STUB: panic("lab 3: not implemented: slot_for (the page walk that makes tables)"); */
     paddr_t table = as->pml4;
     for (int level = VMM_LEVELS; level > target; level--) {
-        pte_t *e = &table_at(as->vmm, table)[vmm_index(va, level)];
+        pte_t *e = &vmm_table_at(as->vmm, table)[vmm_index(va, level)];
         if (!(*e & PTE_PRESENT)) {
             if (level == VMM_LEVELS && !is_user(va) && (!as->kernel || as->vmm->user_spaces))
                 return VMM_ERR_KERNEL_SLOT;
@@ -176,12 +157,12 @@ static int slot_for(struct address_space *as, uint64_t va, int target, pte_t **s
             if (t == PMM_NO_FRAME)
                 return VMM_ERR_NO_MEMORY;
             *e = t | PTE_PRESENT | PTE_WRITE | (is_user(va) ? PTE_USER : 0);
-        } else if (is_leaf(*e, level)) {
+        } else if (pte_is_leaf(*e, level)) {
             return VMM_ERR_ALREADY_MAPPED; /* a large page is in the way */
         }
-        table = entry_addr(*e, level);
+        table = pte_addr(*e, level);
     }
-    *slot = &table_at(as->vmm, table)[vmm_index(va, target)];
+    *slot = &vmm_table_at(as->vmm, table)[vmm_index(va, target)];
     return VMM_OK;
     /* LAB 3 END */
 }
@@ -251,24 +232,24 @@ static int check_mapped(const struct address_space *as, uint64_t start, uint64_t
 static void prune_level(struct address_space *as, paddr_t table, int level, uint64_t start,
                         uint64_t last)
 {
-    pte_t *t = table_at(as->vmm, table);
+    pte_t *t = vmm_table_at(as->vmm, table);
     uint64_t span = vmm_level_size(level);
     /* The address entry 0 of this table covers (sign-extended at the top level). */
     uint64_t base = level == VMM_LEVELS ? (is_user(start) ? 0 : 0xFFFF000000000000ULL)
                                         : align_down(start, span * VMM_ENTRIES);
     for (unsigned i = vmm_index(start, level); i <= vmm_index(last, level); i++) {
         pte_t e = t[i];
-        if (!(e & PTE_PRESENT) || is_leaf(e, level))
+        if (!(e & PTE_PRESENT) || pte_is_leaf(e, level))
             continue;
         uint64_t child_first = base + (uint64_t)i * span;
         uint64_t child_last = child_first + span - 1;
-        paddr_t child = entry_addr(e, level);
+        paddr_t child = pte_addr(e, level);
         if (level - 1 > 1)
             prune_level(as, child, level - 1, start > child_first ? start : child_first,
                         last < child_last ? last : child_last);
         if (level == VMM_LEVELS && !is_user(child_first))
             continue;
-        if (table_empty(table_at(as->vmm, child))) {
+        if (table_empty(vmm_table_at(as->vmm, child))) {
             t[i] = 0;
             free_table(as, child);
         }
@@ -302,7 +283,7 @@ static uint64_t clear_entries(struct address_space *as, uint64_t start, uint64_t
             if (one_by_one)
                 vmm->invalidate_page(page_start);
             if (old & PTE_OWNED) {
-                pmm_free_page(vmm->pmm, entry_addr(old, level));
+                pmm_free_page(vmm->pmm, pte_addr(old, level));
                 as->owned_pages--;
             }
             cleared++;
@@ -335,7 +316,7 @@ static void note_empty_slots(const struct address_space *as, uint64_t va, uint64
     *s = (struct empty_slots){{0}};
     if (!as->kernel)
         return;
-    const pte_t *top = table_at(as->vmm, as->pml4);
+    const pte_t *top = vmm_table_at(as->vmm, as->pml4);
     for (unsigned i = vmm_index(va, VMM_LEVELS); i <= vmm_index(va + size - 1, VMM_LEVELS); i++)
         if (!(top[i] & PTE_PRESENT))
             s->bits[i / 64] |= 1ULL << (i % 64);
@@ -348,10 +329,10 @@ static void undo(struct address_space *as, uint64_t va, uint64_t done, uint64_t 
     if (done)
         clear_entries(as, va, va + done - 1);
     prune(as, va, va + size - 1);
-    pte_t *top = table_at(as->vmm, as->pml4);
+    pte_t *top = vmm_table_at(as->vmm, as->pml4);
     for (unsigned i = 0; i < VMM_ENTRIES; i++) {
         if (((was_empty->bits[i / 64] >> (i % 64)) & 1) && (top[i] & PTE_PRESENT)) {
-            free_table(as, entry_addr(top[i], VMM_LEVELS));
+            free_table(as, pte_addr(top[i], VMM_LEVELS));
             top[i] = 0;
         }
     }
@@ -380,7 +361,7 @@ int vmm_kernel_reserve_slot(struct address_space *kernel, uint64_t va)
         return VMM_ERR_NONCANONICAL;
     if (is_user(va) || !kernel->kernel)
         return VMM_ERR_USER_ADDRESS;
-    pte_t *e = &table_at(kernel->vmm, kernel->pml4)[vmm_index(va, VMM_LEVELS)];
+    pte_t *e = &vmm_table_at(kernel->vmm, kernel->pml4)[vmm_index(va, VMM_LEVELS)];
     if (*e & PTE_PRESENT)
         return VMM_OK;
     if (kernel->vmm->user_spaces)
@@ -400,8 +381,8 @@ int vmm_space_create(struct vmm *vmm, struct address_space *as)
     as->pml4 = new_table(as);
     if (as->pml4 == PMM_NO_FRAME)
         return VMM_ERR_NO_MEMORY;
-    const pte_t *kernel = table_at(vmm, vmm->kernel_pml4);
-    pte_t *mine = table_at(vmm, as->pml4);
+    const pte_t *kernel = vmm_table_at(vmm, vmm->kernel_pml4);
+    pte_t *mine = vmm_table_at(vmm, as->pml4);
     for (unsigned i = VMM_ENTRIES / 2; i < VMM_ENTRIES; i++)
         mine[i] = kernel[i];
     vmm->user_spaces++;
@@ -411,18 +392,18 @@ int vmm_space_create(struct vmm *vmm, struct address_space *as)
 /* Free a user-half table and everything below it. */
 static void destroy_table(struct address_space *as, paddr_t table, int level)
 {
-    pte_t *t = table_at(as->vmm, table);
+    pte_t *t = vmm_table_at(as->vmm, table);
     for (unsigned i = 0; i < VMM_ENTRIES; i++) {
         pte_t e = t[i];
         if (!(e & PTE_PRESENT))
             continue;
-        if (is_leaf(e, level)) {
+        if (pte_is_leaf(e, level)) {
             if (e & PTE_OWNED) {
-                pmm_free_page(as->vmm->pmm, entry_addr(e, level));
+                pmm_free_page(as->vmm->pmm, pte_addr(e, level));
                 as->owned_pages--;
             }
         } else {
-            destroy_table(as, entry_addr(e, level), level - 1);
+            destroy_table(as, pte_addr(e, level), level - 1);
         }
     }
     free_table(as, table);
@@ -436,10 +417,10 @@ void vmm_space_destroy(struct address_space *as)
         panic("vmm_space_destroy: the space with PML4 at %#llx is active (in CR3); activate "
               "another space first (caller %p)",
               (unsigned long long)as->pml4, CALLER_ADDRESS());
-    pte_t *top = table_at(as->vmm, as->pml4);
+    pte_t *top = vmm_table_at(as->vmm, as->pml4);
     for (unsigned i = 0; i < VMM_ENTRIES / 2; i++)
         if (top[i] & PTE_PRESENT)
-            destroy_table(as, entry_addr(top[i], VMM_LEVELS), VMM_LEVELS - 1);
+            destroy_table(as, pte_addr(top[i], VMM_LEVELS), VMM_LEVELS - 1);
     free_table(as, as->pml4);
     as->pml4 = 0;
     as->vmm->user_spaces--;
@@ -484,7 +465,7 @@ int vmm_map(struct address_space *as, uint64_t va, paddr_t pa, uint64_t size, un
             undo(as, va, done, size, &empty);
             return err;
         }
-        *slot = (pa + done) | bits | (level > 1 ? PTE_HUGE : 0);
+        *slot = (pa + done) | bits | (level > 1 ? PTE_PS : 0);
         done += vmm_level_size(level);
     }
     return VMM_OK;
@@ -524,7 +505,7 @@ int vmm_protect(struct address_space *as, uint64_t va, uint64_t size, unsigned f
     for (uint64_t v = va;;) {
         pte_t *e;
         int level = find(as, v, &e);
-        *e = (*e & (PTE_ADDR_MASK | PTE_HUGE | PTE_OWNED)) | bits;
+        *e = (*e & (PTE_ADDR_MASK | PTE_PS | PTE_OWNED)) | bits;
         if (one_by_one)
             vmm->invalidate_page(v);
         uint64_t page_last = v + vmm_level_size(level) - 1; /* v is page-aligned here */
@@ -596,197 +577,11 @@ int vmm_translate(const struct address_space *as, uint64_t va, paddr_t *pa, unsi
         return VMM_ERR_NOT_MAPPED;
     uint64_t size = vmm_level_size(level);
     if (pa)
-        *pa = entry_addr(*e, level) + (va & (size - 1));
+        *pa = pte_addr(*e, level) + (va & (size - 1));
     if (flags)
         *flags = entry_vmm_flags(*e) | (level > 1 ? VMM_LARGE : 0);
     if (page_size)
         *page_size = size;
     return VMM_OK;
     /* LAB 3 END */
-}
-
-/* ---- walks and dumps --------------------------------------------------------- */
-
-void vmm_walk(const struct address_space *as, uint64_t va, struct vmm_walk *walk)
-{
-    *walk = (struct vmm_walk){0};
-    if (!vmm_is_canonical(va))
-        return;
-    paddr_t table = as->pml4;
-    for (int level = VMM_LEVELS; level >= 1; level--) {
-        int step = walk->steps++;
-        unsigned i = vmm_index(va, level);
-        pte_t e = table_at(as->vmm, table)[i];
-        walk->table[step] = table;
-        walk->index[step] = i;
-        walk->entry[step] = e;
-        if (!(e & PTE_PRESENT))
-            return;
-        if (is_leaf(e, level)) {
-            walk->mapped = true;
-            walk->page_size = vmm_level_size(level);
-            walk->phys = entry_addr(e, level) + (va & (walk->page_size - 1));
-            return;
-        }
-        table = entry_addr(e, level);
-    }
-}
-
-const char *vmm_level_name(int level)
-{
-    static const char *const names[] = {"?", "PT", "PD", "PDPT", "PML4"};
-    return level >= 1 && level <= VMM_LEVELS ? names[level] : names[0];
-}
-
-int vmm_entry_flags(pte_t e, char *buf, size_t size)
-{
-    static const struct {
-        pte_t bit;
-        const char *name;
-    } names[] = {
-        {PTE_PRESENT, "P"}, {PTE_WRITE, "W"},  {PTE_USER, "U"},     {PTE_PWT, "PWT"},
-        {PTE_PCD, "PCD"},   {PTE_ACCESSED, "A"}, {PTE_DIRTY, "D"}, {PTE_HUGE, "PS"},
-        {PTE_GLOBAL, "G"},  {PTE_OWNED, "OWN"}, {PTE_NX, "NX"},
-    };
-    int n = 0;
-    if (size)
-        buf[0] = '\0';
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        if (!(e & names[i].bit))
-            continue;
-        /* Past the end (or with buf NULL and size 0) only count: buf + n would be undefined. */
-        bool room = (size_t)n < size;
-        int w = ksnprintf(room ? buf + n : NULL, room ? size - (size_t)n : 0, "%s%s", n ? " " : "",
-                          names[i].name);
-        n += w;
-    }
-    if (n == 0)
-        n = ksnprintf(buf, size, "-");
-    return n;
-}
-
-static const char *size_name(uint64_t size)
-{
-    return size == HUGE_PAGE_SIZE ? "1 GiB" : size == LARGE_PAGE_SIZE ? "2 MiB" : "4 KiB";
-}
-
-/* "read-only, no-exec, kernel" for a leaf entry. */
-static void describe_access(pte_t e, char *buf, size_t size)
-{
-    ksnprintf(buf, size, "%s, %s, %s", (e & PTE_WRITE) ? "writable" : "read-only",
-              (e & PTE_NX) ? "no-exec" : "executable", (e & PTE_USER) ? "user" : "kernel-only");
-}
-
-void vmm_dump_address(const struct address_space *as, uint64_t va, vmm_print_fn print, void *ctx)
-{
-    char line[160], flags[64], access[64];
-    struct vmm_walk w;
-    vmm_walk(as, va, &w);
-    ksnprintf(line, sizeof(line), "walk of %#llx in the space with PML4 at %#llx:",
-              (unsigned long long)va, (unsigned long long)as->pml4);
-    print(ctx, line);
-    if (w.steps == 0) {
-        print(ctx, "  not canonical: bits 63..47 differ, so no table is read (#GP, not #PF)");
-        return;
-    }
-    for (int s = 0; s < w.steps; s++) {
-        int level = VMM_LEVELS - s;
-        pte_t e = w.entry[s];
-        vmm_entry_flags(e, flags, sizeof(flags));
-        const char *what = !(e & PTE_PRESENT) ? "not present"
-                           : is_leaf(e, level) ? "maps a frame"
-                                               : "next table";
-        char target[24] = "";
-        if (e & PTE_PRESENT)
-            ksnprintf(target, sizeof(target), "%#llx", (unsigned long long)entry_addr(e, level));
-        ksnprintf(line, sizeof(line), "  %-4s[%3u] at %#llx = 0x%016llx  %-12s %-12s %s",
-                  vmm_level_name(level), w.index[s],
-                  (unsigned long long)(w.table[s] + w.index[s] * sizeof(pte_t)),
-                  (unsigned long long)e, what, target, flags);
-        print(ctx, line);
-    }
-    if (w.mapped) {
-        describe_access(w.entry[w.steps - 1], access, sizeof(access));
-        ksnprintf(line, sizeof(line), "  => physical %#llx (%s page, %s)",
-                  (unsigned long long)w.phys, size_name(w.page_size), access);
-    } else {
-        ksnprintf(line, sizeof(line), "  => not mapped: the %s entry is not present",
-                  vmm_level_name(VMM_LEVELS - w.steps + 1));
-    }
-    print(ctx, line);
-}
-
-/* A run of pages printed as one line by vmm_dump_space. */
-struct dump_run {
-    bool open;
-    uint64_t va, next_va;
-    paddr_t pa, next_pa;
-    uint64_t page_size, pages;
-    pte_t bits;      /* the permission bits every page of the run has */
-    bool scattered;  /* the frames are not one physically contiguous range */
-};
-
-#define DUMP_BITS (PTE_WRITE | PTE_USER | PTE_PCD | PTE_PWT | PTE_NX | PTE_OWNED | PTE_GLOBAL)
-
-static void dump_flush(struct dump_run *r, vmm_print_fn print, void *ctx)
-{
-    if (!r->open)
-        return;
-    char line[160], flags[64];
-    vmm_entry_flags(r->bits | PTE_PRESENT, flags, sizeof(flags));
-    ksnprintf(line, sizeof(line), "  0x%016llx-0x%016llx -> %#llx%s  %s x %llu  %s",
-              (unsigned long long)r->va, (unsigned long long)(r->next_va - 1),
-              (unsigned long long)r->pa, r->scattered ? " and scattered frames" : "",
-              size_name(r->page_size), (unsigned long long)r->pages, flags);
-    print(ctx, line);
-    r->open = false;
-}
-
-static void dump_leaf(struct dump_run *r, uint64_t va, paddr_t pa, uint64_t size, pte_t bits,
-                      vmm_print_fn print, void *ctx)
-{
-    /* Pages next to each other with the same size and rights make one line;
-     * vmm_alloc'd memory usually has frames from all over RAM. */
-    if (r->open && va == r->next_va && size == r->page_size && bits == r->bits) {
-        r->pages++;
-        r->scattered |= pa != r->next_pa;
-    } else {
-        dump_flush(r, print, ctx);
-        *r = (struct dump_run){true, va, va, pa, pa, size, 0, bits, false};
-        r->pages = 1;
-    }
-    r->next_va = va + size;
-    r->next_pa = pa + size;
-}
-
-static void dump_table(const struct address_space *as, paddr_t table, int level, uint64_t base,
-                       struct dump_run *r, vmm_print_fn print, void *ctx)
-{
-    const pte_t *t = table_at(as->vmm, table);
-    for (unsigned i = 0; i < VMM_ENTRIES; i++) {
-        pte_t e = t[i];
-        uint64_t va = base + (uint64_t)i * vmm_level_size(level);
-        if (level == VMM_LEVELS && i >= VMM_ENTRIES / 2)
-            va |= 0xFFFF000000000000ULL; /* sign-extend the upper half */
-        if (!(e & PTE_PRESENT))
-            continue;
-        if (is_leaf(e, level))
-            dump_leaf(r, va, entry_addr(e, level), vmm_level_size(level), e & DUMP_BITS, print, ctx);
-        else
-            dump_table(as, entry_addr(e, level), level - 1, va, r, print, ctx);
-    }
-}
-
-void vmm_dump_space(const struct address_space *as, vmm_print_fn print, void *ctx)
-{
-    char line[120];
-    ksnprintf(line, sizeof(line), "address space with PML4 at %#llx (%s):",
-              (unsigned long long)as->pml4, as->kernel ? "the kernel's" : "a user space");
-    print(ctx, line);
-    struct dump_run run = {0};
-    dump_table(as, as->pml4, VMM_LEVELS, 0, &run, print, ctx);
-    dump_flush(&run, print, ctx);
-    ksnprintf(line, sizeof(line), "  %llu page-table pages owned, %llu frames from vmm_alloc",
-              (unsigned long long)as->table_pages, (unsigned long long)as->owned_pages);
-    print(ctx, line);
 }
