@@ -73,7 +73,7 @@ static void assert_panic_mentions(const char *call, const char *const *words)
     } while (0)
 
 /* "0x..." as the PMM prints an address (%#llx). Four buffers, reused in turn. */
-static const char *hex(paddr_t p)
+static const char *hex(uint64_t p)
 {
     static char bufs[4][32];
     static int next;
@@ -86,7 +86,7 @@ static const char *hex(paddr_t p)
 
 struct sim {
     uint8_t *buf;
-    paddr_t base; /* physical address of buf[0] */
+    uint64_t base; /* physical address of buf[0] */
     size_t size;
     struct phys_window window;
 };
@@ -94,7 +94,7 @@ struct sim {
 static struct sim sim;
 static struct pmm pmm;
 
-static void sim_create(paddr_t base, size_t size)
+static void sim_create(uint64_t base, size_t size)
 {
     sim.buf = aligned_alloc(PAGE_SIZE, size);
     assert_non_null(sim.buf);
@@ -112,7 +112,7 @@ static int sim_teardown(void **state)
     return 0;
 }
 
-static uint8_t *sim_ptr(paddr_t p)
+static uint8_t *sim_ptr(uint64_t p)
 {
     if (p < sim.base || p - sim.base >= sim.size)
         fail_msg("physical %s is outside the simulated RAM", hex(p));
@@ -145,8 +145,9 @@ struct run_list {
     struct pmm_range r[64];
 };
 
-static void collect_run(paddr_t base, uint64_t pages, void *ctx)
+static void collect_run(paddr_t frames, uint64_t pages, void *ctx)
 {
+    uint64_t base = frames.addr;
     struct run_list *list = ctx;
     if (list->n == 64)
         fail_msg("more than 64 free runs");
@@ -160,7 +161,7 @@ static struct run_list runs(void)
     return list;
 }
 
-static void assert_run(const struct run_list *list, size_t i, paddr_t base, paddr_t end)
+static void assert_run(const struct run_list *list, size_t i, uint64_t base, uint64_t end)
 {
     if (i >= list->n)
         fail_msg("expected a free run #%zu, but there are only %zu", i, list->n);
@@ -183,7 +184,7 @@ static void init_pc(void)
     init_ok(pc_map, PC_MAP_COUNT, NULL, 0, PMM_NO_LIMIT);
 }
 
-static bool is_in(const struct pmm_range *r, size_t n, paddr_t p)
+static bool is_in(const struct pmm_range *r, size_t n, uint64_t p)
 {
     for (size_t i = 0; i < n; i++)
         if (r[i].base <= p && p < r[i].end)
@@ -192,17 +193,17 @@ static bool is_in(const struct pmm_range *r, size_t n, paddr_t p)
 }
 
 /* Allocate single frames until none is left; check each; return how many. */
-static size_t alloc_all(paddr_t *frames, size_t max)
+static size_t alloc_all(uint64_t *frames, size_t max)
 {
     size_t n = 0;
     for (;;) {
-        paddr_t f = pmm_alloc_page(&pmm);
-        if (f == PMM_NO_FRAME)
+        uint64_t f = pmm_alloc_page(&pmm).addr;
+        if (f == PMM_NO_FRAME.addr)
             return n;
         if (n == max)
             fail_msg("more frames than expected: %s", hex(f));
         assert_int_equal(f % PAGE_SIZE, 0);
-        assert_true(pmm_is_usable(&pmm, f));
+        assert_true(pmm_is_usable(&pmm, paddr(f)));
         assert_true(f >= LOW_MEMORY_END);
         frames[n++] = f;
     }
@@ -210,13 +211,13 @@ static size_t alloc_all(paddr_t *frames, size_t max)
 
 static int compare_addr(const void *a, const void *b)
 {
-    paddr_t x = *(const paddr_t *)a, y = *(const paddr_t *)b;
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return (x > y) - (x < y);
 }
 
-static void assert_distinct(paddr_t *frames, size_t n)
+static void assert_distinct(uint64_t *frames, size_t n)
 {
-    paddr_t *sorted = malloc(n * sizeof(*sorted));
+    uint64_t *sorted = malloc(n * sizeof(*sorted));
     assert_non_null(sorted);
     memcpy(sorted, frames, n * sizeof(*sorted));
     qsort(sorted, n, sizeof(*sorted), compare_addr);
@@ -245,34 +246,34 @@ static void test_simple_map_counts(void **state)
     assert_int_equal(l.n, 1);
     assert_run(&l, 0, 1 * MiB, 16 * MiB);
 
-    assert_true(pmm_is_usable(&pmm, 0x1000));
-    assert_false(pmm_is_usable(&pmm, 0x9f000)); /* partly reserved page */
-    assert_false(pmm_is_usable(&pmm, 0xf0000));
-    assert_false(pmm_is_usable(&pmm, 16 * MiB));
-    assert_true(pmm_is_free(&pmm, 1 * MiB));
-    assert_false(pmm_is_free(&pmm, 0x1000));
+    assert_true(pmm_is_usable(&pmm, paddr(0x1000)));
+    assert_false(pmm_is_usable(&pmm, paddr(0x9f000))); /* partly reserved page */
+    assert_false(pmm_is_usable(&pmm, paddr(0xf0000)));
+    assert_false(pmm_is_usable(&pmm, paddr(16 * MiB)));
+    assert_true(pmm_is_free(&pmm, paddr(1 * MiB)));
+    assert_false(pmm_is_free(&pmm, paddr(0x1000)));
 }
 
 static void test_alloc_takes_last_page_of_head_run(void **state)
 {
     (void)state;
     init_pc();
-    paddr_t a = pmm_alloc_page(&pmm);
-    paddr_t b = pmm_alloc_page(&pmm);
+    uint64_t a = pmm_alloc_page(&pmm).addr;
+    uint64_t b = pmm_alloc_page(&pmm).addr;
     assert_int_equal(a, 16 * MiB - PAGE_SIZE);
     assert_int_equal(b, 16 * MiB - 2 * PAGE_SIZE);
     assert_int_equal(stats().free_bytes, 15 * MiB - 2 * PAGE_SIZE);
     assert_int_equal(stats().free_runs, 1);
-    assert_false(pmm_is_free(&pmm, a));
+    assert_false(pmm_is_free(&pmm, paddr(a)));
 
     /* A freed frame becomes a one-page run at the head, so it comes back first. */
-    pmm_free_page(&pmm, a);
+    pmm_free_page(&pmm, paddr(a));
     assert_int_equal(stats().free_runs, 2);
-    assert_true(pmm_is_free(&pmm, a));
-    assert_int_equal(pmm_alloc_page(&pmm), a);
+    assert_true(pmm_is_free(&pmm, paddr(a)));
+    assert_int_equal(pmm_alloc_page(&pmm).addr, a);
     assert_int_equal(stats().free_runs, 1);
-    pmm_free_page(&pmm, b);
-    pmm_free_page(&pmm, a);
+    pmm_free_page(&pmm, paddr(b));
+    pmm_free_page(&pmm, paddr(a));
     assert_int_equal(stats().free_bytes, 15 * MiB);
 }
 
@@ -281,7 +282,7 @@ static void test_first_mib_never_returned(void **state)
     (void)state;
     init_pc();
     size_t max = 16 * MiB / PAGE_SIZE;
-    paddr_t *frames = malloc(max * sizeof(*frames));
+    uint64_t *frames = malloc(max * sizeof(*frames));
     size_t n = alloc_all(frames, max);
     assert_int_equal(n, 15 * MiB / PAGE_SIZE);
     for (size_t i = 0; i < n; i++)
@@ -313,7 +314,7 @@ static void test_reserved_ranges_never_returned(void **state)
     assert_usable_accounted();
 
     size_t max = 16 * MiB / PAGE_SIZE;
-    paddr_t *frames = malloc(max * sizeof(*frames));
+    uint64_t *frames = malloc(max * sizeof(*frames));
     size_t n = alloc_all(frames, max);
     assert_int_equal(n * PAGE_SIZE, s.free_bytes);
     const struct pmm_range expanded[] = {{1 * MiB, 1 * MiB + 0x13000}, {5 * MiB, 6 * MiB}};
@@ -350,9 +351,9 @@ static void test_overlapping_unsorted_entries_take_most_restrictive_type(void **
     assert_int_equal(s.usable_bytes, 640 * KiB + 4 * MiB + 3 * MiB + 3 * MiB - PAGE_SIZE);
     assert_int_equal(s.reserved_bytes, 640 * KiB);
     assert_usable_accounted();
-    assert_false(pmm_is_usable(&pmm, 6 * MiB));
-    assert_false(pmm_is_usable(&pmm, 10 * MiB + 5));
-    assert_false(pmm_is_usable(&pmm, 15 * MiB));
+    assert_false(pmm_is_usable(&pmm, paddr(6 * MiB)));
+    assert_false(pmm_is_usable(&pmm, paddr(10 * MiB + 5)));
+    assert_false(pmm_is_usable(&pmm, paddr(15 * MiB)));
 }
 
 static void test_unaligned_entries_shrink_to_whole_pages(void **state)
@@ -401,8 +402,8 @@ static void test_empty_map_gives_no_memory(void **state)
     (void)state;
     assert_int_equal(pmm_init(&pmm, (struct phys_window){0}, NULL, 0, NULL, 0, PMM_NO_LIMIT), 0);
     assert_int_equal(stats().free_bytes, 0);
-    assert_int_equal(pmm_alloc_page(&pmm), PMM_NO_FRAME);
-    assert_int_equal(pmm_alloc_pages(&pmm, 4, 0), PMM_NO_FRAME);
+    assert_int_equal(pmm_alloc_page(&pmm).addr, PMM_NO_FRAME.addr);
+    assert_int_equal(pmm_alloc_pages(&pmm, 4, 0).addr, PMM_NO_FRAME.addr);
 }
 
 static void test_limit_honoured(void **state)
@@ -413,14 +414,14 @@ static void test_limit_honoured(void **state)
         {1 * MiB, 15 * MiB, MEM_USABLE},
         {32 * MiB, 8 * MiB, MEM_USABLE}, /* wholly beyond the limit */
     };
-    init_ok(map, 2, NULL, 0, 8 * MiB + 100); /* an unaligned limit rounds down */
+    init_ok(map, 2, NULL, 0, paddr(8 * MiB + 100)); /* an unaligned limit rounds down */
     struct pmm_stats s = stats();
     assert_int_equal(s.free_bytes, 7 * MiB);
     assert_int_equal(s.unreachable_bytes, 8 * MiB + 8 * MiB);
     assert_int_equal(s.usable_bytes, 23 * MiB);
     assert_usable_accounted();
 
-    paddr_t frames[7 * MiB / PAGE_SIZE];
+    uint64_t frames[7 * MiB / PAGE_SIZE];
     size_t n = alloc_all(frames, 7 * MiB / PAGE_SIZE);
     assert_int_equal(n, 7 * MiB / PAGE_SIZE);
     for (size_t i = 0; i < n; i++)
@@ -428,13 +429,13 @@ static void test_limit_honoured(void **state)
             fail_msg("frame %s is beyond the limit", hex(frames[i]));
 
     /* RAM beyond the limit was never handed out, so freeing it is a bug. */
-    EXPECT_PANIC(pmm_free_page(&pmm, 9 * MiB), "pmm_free_page", hex(9 * MiB), "reserved");
+    EXPECT_PANIC(pmm_free_page(&pmm, paddr(9 * MiB)), "pmm_free_page", hex(9 * MiB), "reserved");
 }
 
 static void test_memory_above_4gib_is_used(void **state)
 {
     (void)state;
-    const paddr_t high = 4 * GiB;
+    const uint64_t high = 4 * GiB;
     sim_create(high, 16 * MiB); /* only the high RAM needs backing */
     const struct mem_region map[] = {
         {high, 16 * MiB, MEM_USABLE},
@@ -445,7 +446,7 @@ static void test_memory_above_4gib_is_used(void **state)
     assert_int_equal(stats().free_bytes, 16 * MiB);
 
     size_t max = 16 * MiB / PAGE_SIZE;
-    paddr_t *frames = malloc(max * sizeof(*frames));
+    uint64_t *frames = malloc(max * sizeof(*frames));
     size_t n = alloc_all(frames, max);
     assert_int_equal(n, max);
     for (size_t i = 0; i < n; i++) {
@@ -455,7 +456,7 @@ static void test_memory_above_4gib_is_used(void **state)
     }
     assert_distinct(frames, n);
     for (size_t i = 0; i < n; i++)
-        pmm_free_page(&pmm, frames[i]);
+        pmm_free_page(&pmm, paddr(frames[i]));
     assert_int_equal(stats().free_bytes, 16 * MiB);
     free(frames);
 }
@@ -469,7 +470,7 @@ static void test_too_many_ranges_is_an_error(void **state)
     int err =
         pmm_init(&pmm, (struct phys_window){0}, map, PMM_MAX_RANGES + 1, NULL, 0, PMM_NO_LIMIT);
     assert_int_equal(err, PMM_ERR_TOO_MANY_RANGES);
-    assert_int_equal(pmm_alloc_page(&pmm), PMM_NO_FRAME); /* nothing half-built is used */
+    assert_int_equal(pmm_alloc_page(&pmm).addr, PMM_NO_FRAME.addr); /* nothing half-built is used */
     assert_string_equal(pmm_strerror(err), "memory map splits RAM into too many ranges");
 
     err = pmm_init(&pmm, (struct phys_window){0}, NULL, 3, NULL, 0, PMM_NO_LIMIT);
@@ -510,7 +511,7 @@ static void test_init_touches_only_run_headers(void **state)
 static void test_init_cost_does_not_depend_on_ram_size(void **state)
 {
     (void)state;
-    const paddr_t high = 4 * GiB;
+    const uint64_t high = 4 * GiB;
     sim_create(high, PAGE_SIZE);
     const struct mem_region map[] = {{high, 64 * GiB, MEM_USABLE}};
     init_ok(map, 1, NULL, 0, PMM_NO_LIMIT);
@@ -529,7 +530,7 @@ static void test_alloc_all_then_free_all(void **state)
     init_pc();
     const struct pmm_stats before = stats();
     size_t max = 16 * MiB / PAGE_SIZE;
-    paddr_t *frames = malloc(max * sizeof(*frames));
+    uint64_t *frames = malloc(max * sizeof(*frames));
     size_t n = alloc_all(frames, max);
     assert_int_equal(n * PAGE_SIZE, before.free_bytes);
     assert_distinct(frames, n);
@@ -539,7 +540,7 @@ static void test_alloc_all_then_free_all(void **state)
     /* Free in a scrambled order: i * 7 mod n visits every index once when 7 does not divide n. */
     assert_int_not_equal(n % 7, 0);
     for (size_t i = 0; i < n; i++)
-        pmm_free_page(&pmm, frames[(i * 7) % n]);
+        pmm_free_page(&pmm, paddr(frames[(i * 7) % n]));
     assert_int_equal(stats().free_bytes, before.free_bytes);
     assert_int_equal(stats().free_runs, n);
 
@@ -554,32 +555,32 @@ static void test_exhaustion_returns_no_frame_and_recovers(void **state)
     (void)state;
     init_pc();
     size_t max = 16 * MiB / PAGE_SIZE;
-    paddr_t *frames = malloc(max * sizeof(*frames));
+    uint64_t *frames = malloc(max * sizeof(*frames));
     size_t n = alloc_all(frames, max);
-    assert_int_equal(pmm_alloc_page(&pmm), PMM_NO_FRAME);
-    assert_int_equal(pmm_alloc_page_flags(&pmm, PMM_ZERO), PMM_NO_FRAME);
-    assert_int_equal(pmm_alloc_pages(&pmm, 1, 0), PMM_NO_FRAME);
+    assert_int_equal(pmm_alloc_page(&pmm).addr, PMM_NO_FRAME.addr);
+    assert_int_equal(pmm_alloc_page_flags(&pmm, PMM_ZERO).addr, PMM_NO_FRAME.addr);
+    assert_int_equal(pmm_alloc_pages(&pmm, 1, 0).addr, PMM_NO_FRAME.addr);
     assert_int_equal(stats().free_bytes, 0);
 
-    pmm_free_page(&pmm, frames[10]);
-    pmm_free_page(&pmm, frames[20]);
-    assert_int_equal(pmm_alloc_page(&pmm), frames[20]);
-    assert_int_equal(pmm_alloc_page(&pmm), frames[10]);
-    assert_int_equal(pmm_alloc_page(&pmm), PMM_NO_FRAME);
+    pmm_free_page(&pmm, paddr(frames[10]));
+    pmm_free_page(&pmm, paddr(frames[20]));
+    assert_int_equal(pmm_alloc_page(&pmm).addr, frames[20]);
+    assert_int_equal(pmm_alloc_page(&pmm).addr, frames[10]);
+    assert_int_equal(pmm_alloc_page(&pmm).addr, PMM_NO_FRAME.addr);
 
     for (size_t i = 0; i < n; i++)
-        pmm_free_page(&pmm, frames[i]);
+        pmm_free_page(&pmm, paddr(frames[i]));
     assert_int_equal(stats().free_bytes, 15 * MiB);
     free(frames);
 }
 
-static void assert_block_ok(paddr_t base, size_t count)
+static void assert_block_ok(uint64_t base, size_t count)
 {
-    assert_int_not_equal(base, PMM_NO_FRAME);
+    assert_int_not_equal(base, PMM_NO_FRAME.addr);
     assert_int_equal(base % PAGE_SIZE, 0);
     for (size_t i = 0; i < count; i++) {
-        assert_true(pmm_is_usable(&pmm, base + i * PAGE_SIZE));
-        assert_false(pmm_is_free(&pmm, base + i * PAGE_SIZE));
+        assert_true(pmm_is_usable(&pmm, paddr(base + i * PAGE_SIZE)));
+        assert_false(pmm_is_free(&pmm, paddr(base + i * PAGE_SIZE)));
     }
 }
 
@@ -593,42 +594,42 @@ static void test_contiguous_allocation(void **state)
     };
     init_ok(map, 2, NULL, 0, PMM_NO_LIMIT);
 
-    assert_int_equal(pmm_alloc_pages(&pmm, 0, 0), PMM_NO_FRAME);
+    assert_int_equal(pmm_alloc_pages(&pmm, 0, 0).addr, PMM_NO_FRAME.addr);
 
-    paddr_t a = pmm_alloc_pages(&pmm, 16, 0); /* from the end of the first run */
+    uint64_t a = pmm_alloc_pages(&pmm, 16, 0).addr; /* from the end of the first run */
     assert_int_equal(a, 2 * MiB - 16 * PAGE_SIZE);
     assert_block_ok(a, 16);
 
     const struct pmm_stats before = stats();
-    assert_int_equal(pmm_alloc_pages(&pmm, 250, 0), PMM_NO_FRAME); /* 240 + 16 left */
+    assert_int_equal(pmm_alloc_pages(&pmm, 250, 0).addr, PMM_NO_FRAME.addr); /* 240 + 16 left */
     const struct pmm_stats after = stats();
     assert_memory_equal(&before, &after, sizeof(before));
 
-    paddr_t b = pmm_alloc_pages(&pmm, 240, 0); /* empties the first run exactly */
+    uint64_t b = pmm_alloc_pages(&pmm, 240, 0).addr; /* empties the first run exactly */
     assert_int_equal(b, 1 * MiB);
     assert_block_ok(b, 240);
     assert_int_equal(stats().free_runs, 1);
-    assert_int_equal(pmm_alloc_pages(&pmm, 17, 0), PMM_NO_FRAME);
-    paddr_t c = pmm_alloc_pages(&pmm, 16, 0);
+    assert_int_equal(pmm_alloc_pages(&pmm, 17, 0).addr, PMM_NO_FRAME.addr);
+    uint64_t c = pmm_alloc_pages(&pmm, 16, 0).addr;
     assert_int_equal(c, 3 * MiB);
     assert_block_ok(c, 16);
     assert_int_equal(stats().free_bytes, 0);
 
     /* First fit skips a run that is too short: free one page, then ask for two. */
-    pmm_free_pages(&pmm, b, 240);
-    pmm_free_page(&pmm, c);
-    paddr_t d = pmm_alloc_pages(&pmm, 2, 0);
+    pmm_free_pages(&pmm, paddr(b), 240);
+    pmm_free_page(&pmm, paddr(c));
+    uint64_t d = pmm_alloc_pages(&pmm, 2, 0).addr;
     assert_int_equal(d, b + 238 * PAGE_SIZE);
-    assert_true(pmm_is_free(&pmm, c));
+    assert_true(pmm_is_free(&pmm, paddr(c)));
     assert_int_equal(stats().free_runs, 2);
 
-    pmm_free_pages(&pmm, d, 2);
-    pmm_free_pages(&pmm, a, 16);
-    pmm_free_pages(&pmm, c + PAGE_SIZE, 15);
+    pmm_free_pages(&pmm, paddr(d), 2);
+    pmm_free_pages(&pmm, paddr(a), 16);
+    pmm_free_pages(&pmm, paddr(c + PAGE_SIZE), 15);
     assert_int_equal(stats().free_bytes, 1 * MiB + 64 * KiB);
 }
 
-static bool all_bytes(paddr_t base, size_t len, uint8_t value)
+static bool all_bytes(uint64_t base, size_t len, uint8_t value)
 {
     const uint8_t *p = sim_ptr(base);
     for (size_t i = 0; i < len; i++)
@@ -644,11 +645,11 @@ static void test_zero_flag_zeroes_frames(void **state)
     memset(sim.buf, 0xAB, sim.size); /* before pmm_init, which writes the run header */
     init_ok(pc_map, PC_MAP_COUNT, NULL, 0, PMM_NO_LIMIT);
 
-    paddr_t plain = pmm_alloc_page(&pmm);
+    uint64_t plain = pmm_alloc_page(&pmm).addr;
     assert_true(all_bytes(plain, PAGE_SIZE, 0xAB)); /* without the flag: untouched */
-    paddr_t one = pmm_alloc_page_flags(&pmm, PMM_ZERO);
+    uint64_t one = pmm_alloc_page_flags(&pmm, PMM_ZERO).addr;
     assert_true(all_bytes(one, PAGE_SIZE, 0));
-    paddr_t five = pmm_alloc_pages(&pmm, 5, PMM_ZERO);
+    uint64_t five = pmm_alloc_pages(&pmm, 5, PMM_ZERO).addr;
     assert_true(all_bytes(five, 5 * PAGE_SIZE, 0));
     assert_true(all_bytes(five - PAGE_SIZE, PAGE_SIZE, 0xAB)); /* and nothing more */
 }
@@ -659,11 +660,11 @@ static void test_free_unaligned_panics(void **state)
 {
     (void)state;
     init_pc();
-    paddr_t f = pmm_alloc_page(&pmm);
+    uint64_t f = pmm_alloc_page(&pmm).addr;
     const struct pmm_stats before = stats();
-    EXPECT_PANIC(pmm_free_page(&pmm, f + 8), "pmm_free_page", hex(f + 8), "not page-aligned",
+    EXPECT_PANIC(pmm_free_page(&pmm, paddr(f + 8)), "pmm_free_page", hex(f + 8), "not page-aligned",
                  "caller 0x");
-    EXPECT_PANIC(pmm_free_pages(&pmm, f + 1, 1), "pmm_free_pages", hex(f + 1), "not page-aligned");
+    EXPECT_PANIC(pmm_free_pages(&pmm, paddr(f + 1), 1), "pmm_free_pages", hex(f + 1), "not page-aligned");
     const struct pmm_stats after = stats();
     assert_memory_equal(&before, &after, sizeof(before));
 }
@@ -672,17 +673,17 @@ static void test_free_outside_ram_panics(void **state)
 {
     (void)state;
     init_pc();
-    EXPECT_PANIC(pmm_free_page(&pmm, 0xf0000), "pmm_free_page", hex(0xf0000), "outside usable RAM");
-    EXPECT_PANIC(pmm_free_page(&pmm, 64 * MiB), "pmm_free_page", hex(64 * MiB),
+    EXPECT_PANIC(pmm_free_page(&pmm, paddr(0xf0000)), "pmm_free_page", hex(0xf0000), "outside usable RAM");
+    EXPECT_PANIC(pmm_free_page(&pmm, paddr(64 * MiB)), "pmm_free_page", hex(64 * MiB),
                  "outside usable RAM");
-    EXPECT_PANIC(pmm_free_page(&pmm, 0x9f000), "outside usable RAM"); /* partial page */
+    EXPECT_PANIC(pmm_free_page(&pmm, paddr(0x9f000)), "outside usable RAM"); /* partial page */
 
     /* A block running off the end of RAM names its first bad frame. */
-    paddr_t last = pmm_alloc_pages(&pmm, 2, 0);
+    uint64_t last = pmm_alloc_pages(&pmm, 2, 0).addr;
     assert_int_equal(last, 16 * MiB - 2 * PAGE_SIZE);
-    EXPECT_PANIC(pmm_free_pages(&pmm, last, 3), "pmm_free_pages", hex(16 * MiB),
+    EXPECT_PANIC(pmm_free_pages(&pmm, paddr(last), 3), "pmm_free_pages", hex(16 * MiB),
                  "outside usable RAM");
-    EXPECT_PANIC(pmm_free_pages(&pmm, last, 0), "pmm_free_pages", "0 frames");
+    EXPECT_PANIC(pmm_free_pages(&pmm, paddr(last), 0), "pmm_free_pages", "0 frames");
     assert_int_equal(stats().free_bytes, 15 * MiB - 2 * PAGE_SIZE);
 }
 
@@ -692,10 +693,10 @@ static void test_free_reserved_panics(void **state)
     sim_create(0, 16 * MiB);
     const struct pmm_range kernel[] = {{1 * MiB, 2 * MiB}};
     init_ok(pc_map, PC_MAP_COUNT, kernel, 1, PMM_NO_LIMIT);
-    EXPECT_PANIC(pmm_free_page(&pmm, 0x1000), "pmm_free_page", hex(0x1000), "reserved");
-    EXPECT_PANIC(pmm_free_page(&pmm, 0), "pmm_free_page", "0", "reserved");
-    EXPECT_PANIC(pmm_free_page(&pmm, 1 * MiB + PAGE_SIZE), hex(1 * MiB + PAGE_SIZE), "reserved");
-    EXPECT_PANIC(pmm_free_pages(&pmm, 2 * MiB - PAGE_SIZE, 2), "pmm_free_pages",
+    EXPECT_PANIC(pmm_free_page(&pmm, paddr(0x1000)), "pmm_free_page", hex(0x1000), "reserved");
+    EXPECT_PANIC(pmm_free_page(&pmm, paddr(0)), "pmm_free_page", "0", "reserved");
+    EXPECT_PANIC(pmm_free_page(&pmm, paddr(1 * MiB + PAGE_SIZE)), hex(1 * MiB + PAGE_SIZE), "reserved");
+    EXPECT_PANIC(pmm_free_pages(&pmm, paddr(2 * MiB - PAGE_SIZE), 2), "pmm_free_pages",
                  hex(2 * MiB - PAGE_SIZE), "reserved");
     assert_int_equal(stats().free_bytes, 14 * MiB);
 }
@@ -707,16 +708,16 @@ static void test_double_free_panics(void **state)
     skip();
 #else
     init_pc();
-    paddr_t f = pmm_alloc_page(&pmm);
-    pmm_free_page(&pmm, f);
-    EXPECT_PANIC(pmm_free_page(&pmm, f), "pmm_free_page", hex(f), "already free", "caller 0x");
-    EXPECT_PANIC(pmm_free_page(&pmm, 1 * MiB), hex(1 * MiB), "already free"); /* never taken */
+    uint64_t f = pmm_alloc_page(&pmm).addr;
+    pmm_free_page(&pmm, paddr(f));
+    EXPECT_PANIC(pmm_free_page(&pmm, paddr(f)), "pmm_free_page", hex(f), "already free", "caller 0x");
+    EXPECT_PANIC(pmm_free_page(&pmm, paddr(1 * MiB)), hex(1 * MiB), "already free"); /* never taken */
 
-    paddr_t block = pmm_alloc_pages(&pmm, 4, 0);
-    pmm_free_pages(&pmm, block + 2 * PAGE_SIZE, 2);
-    EXPECT_PANIC(pmm_free_pages(&pmm, block, 4), "pmm_free_pages", hex(block + 2 * PAGE_SIZE),
+    uint64_t block = pmm_alloc_pages(&pmm, 4, 0).addr;
+    pmm_free_pages(&pmm, paddr(block + 2 * PAGE_SIZE), 2);
+    EXPECT_PANIC(pmm_free_pages(&pmm, paddr(block), 4), "pmm_free_pages", hex(block + 2 * PAGE_SIZE),
                  "already free");
-    pmm_free_pages(&pmm, block, 2);
+    pmm_free_pages(&pmm, paddr(block), 2);
     assert_int_equal(stats().free_bytes, 15 * MiB);
 #endif
 }
@@ -756,7 +757,7 @@ static void test_corrupt_free_list_panics(void **state)
 #define TAG 0x7e57ab1e00000000ULL
 
 struct block {
-    paddr_t base;
+    uint64_t base;
     size_t count;
 };
 
@@ -779,8 +780,9 @@ static uint64_t next_random(void)
     return model.rng;
 }
 
-static void mark_free_run(paddr_t base, uint64_t pages, void *ctx)
+static void mark_free_run(paddr_t frames, uint64_t pages, void *ctx)
 {
+    uint64_t base = frames.addr;
     (void)ctx;
     for (uint64_t i = 0; i < pages; i++) {
         size_t f = (base / PAGE_SIZE) + i;
@@ -795,8 +797,9 @@ static void mark_free_run(paddr_t base, uint64_t pages, void *ctx)
     }
 }
 
-static void longest_run(paddr_t base, uint64_t pages, void *ctx)
+static void longest_run(paddr_t frames, uint64_t pages, void *ctx)
 {
+    uint64_t base = frames.addr;
     (void)base;
     uint64_t *longest = ctx;
     if (pages > *longest)
@@ -816,9 +819,9 @@ static void check_model(void)
 static void model_alloc(size_t count)
 {
     unsigned flags = (next_random() % 8 == 0) ? PMM_ZERO : 0;
-    paddr_t base = count == 1 && next_random() % 2 ? pmm_alloc_page_flags(&pmm, flags)
-                                                   : pmm_alloc_pages(&pmm, count, flags);
-    if (base == PMM_NO_FRAME) {
+    uint64_t base = count == 1 && next_random() % 2 ? pmm_alloc_page_flags(&pmm, flags).addr
+                                                   : pmm_alloc_pages(&pmm, count, flags).addr;
+    if (base == PMM_NO_FRAME.addr) {
         uint64_t longest = 0;
         pmm_for_each_run(&pmm, longest_run, &longest);
         assert_in_range(longest, 0, count - 1); /* failed only because nothing fits */
@@ -826,7 +829,7 @@ static void model_alloc(size_t count)
     }
     assert_int_equal(base % PAGE_SIZE, 0);
     for (size_t i = 0; i < count; i++) {
-        paddr_t frame = base + i * PAGE_SIZE;
+        uint64_t frame = base + i * PAGE_SIZE;
         size_t f = frame / PAGE_SIZE;
         assert_in_range(f, 0, MODEL_FRAMES - 1);
         if (model.allocated[f])
@@ -851,16 +854,16 @@ static void model_free(void)
     struct block b = model.blocks[i];
     model.blocks[i] = model.blocks[--model.nblocks];
     for (size_t k = 0; k < b.count; k++) {
-        paddr_t frame = b.base + k * PAGE_SIZE;
+        uint64_t frame = b.base + k * PAGE_SIZE;
         const uint64_t *words = (const uint64_t *)sim_ptr(frame);
         assert_int_equal(words[0], TAG | frame);
         assert_int_equal(words[PAGE_SIZE / 8 - 1], TAG | frame);
         model.allocated[frame / PAGE_SIZE] = false;
     }
     if (b.count == 1 && next_random() % 2)
-        pmm_free_page(&pmm, b.base);
+        pmm_free_page(&pmm, paddr(b.base));
     else
-        pmm_free_pages(&pmm, b.base, b.count);
+        pmm_free_pages(&pmm, paddr(b.base), b.count);
     model.allocated_pages -= b.count;
 }
 
@@ -879,7 +882,7 @@ static void test_random_operations_match_model(void **state)
     memset(&model, 0, sizeof(model));
     model.rng = 0x2545F4914F6CDD1DULL;
     for (size_t f = 0; f < MODEL_FRAMES; f++) {
-        paddr_t frame = f * PAGE_SIZE;
+        uint64_t frame = f * PAGE_SIZE;
         model.available[f] = frame >= LOW_MEMORY_END &&
                              !(frame >= 2 * MiB && frame < 2 * MiB + 100 * KiB) &&
                              !(frame >= 5 * MiB && frame < 5 * MiB + 64 * KiB);

@@ -92,10 +92,10 @@ static int machine_setup(void **state)
     vmm_ok(vmm_kernel_space_init(&vmm, &kernel_space), "vmm_kernel_space_init");
     vmm_ok(vmm_space_create(&vmm, &as), "vmm_space_create");
 
-    vmm_ok(vmm_alloc(&as, RO, 3 * PAGE_SIZE, VMM_USER), "map RO");
-    paddr_t frames[4];
+    vmm_ok(vmm_alloc(&as, vaddr(RO), 3 * PAGE_SIZE, VMM_USER), "map RO");
+    uint64_t frames[4];
     for (int i = 0; i < 4; i++) {
-        frames[i] = pmm_alloc_page(&pmm);
+        frames[i] = pmm_alloc_page(&pmm).addr;
         assert_true(frames[i] != 0);
     }
     /* Whether the PMM hands out frames upwards or downwards, no two neighbouring
@@ -103,16 +103,16 @@ static int machine_setup(void **state)
     static const int shuffle[4] = {1, 3, 0, 2};
     for (int i = 0; i < 4; i++)
         vmm_ok(
-            vmm_map(&as, RW + i * PAGE_SIZE, frames[shuffle[i]], PAGE_SIZE, VMM_USER | VMM_WRITE),
+            vmm_map(&as, vaddr(RW + i * PAGE_SIZE), paddr(frames[shuffle[i]]), PAGE_SIZE, VMM_USER | VMM_WRITE),
             "map RW");
-    vmm_ok(vmm_alloc(&as, KERNEL_ONLY, PAGE_SIZE, VMM_WRITE), "map KERNEL_ONLY");
-    vmm_ok(vmm_alloc(&as, RW2, PAGE_SIZE, VMM_USER | VMM_WRITE), "map RW2");
-    vmm_ok(vmm_map(&as, LARGE, LARGE_PA, LARGE_PAGE_SIZE, VMM_USER | VMM_WRITE | VMM_LARGE),
+    vmm_ok(vmm_alloc(&as, vaddr(KERNEL_ONLY), PAGE_SIZE, VMM_WRITE), "map KERNEL_ONLY");
+    vmm_ok(vmm_alloc(&as, vaddr(RW2), PAGE_SIZE, VMM_USER | VMM_WRITE), "map RW2");
+    vmm_ok(vmm_map(&as, vaddr(LARGE), paddr(LARGE_PA), LARGE_PAGE_SIZE, VMM_USER | VMM_WRITE | VMM_LARGE),
            "map LARGE");
-    vmm_ok(vmm_alloc(&as, TOP, PAGE_SIZE, VMM_USER | VMM_WRITE), "map TOP");
+    vmm_ok(vmm_alloc(&as, vaddr(TOP), PAGE_SIZE, VMM_USER | VMM_WRITE), "map TOP");
 
     uint64_t size = 0;
-    vmm_ok(vmm_translate(&as, LARGE + 5, NULL, NULL, &size), "translate LARGE");
+    vmm_ok(vmm_translate(&as, vaddr(LARGE + 5), NULL, NULL, &size), "translate LARGE");
     assert_int_equal(size, LARGE_PAGE_SIZE);
     return 0;
 }
@@ -129,9 +129,10 @@ static int machine_teardown(void **state)
 
 static uint8_t *user_byte(uint64_t va)
 {
-    paddr_t pa = 0;
-    if (vmm_translate(&as, va, &pa, NULL, NULL) != VMM_OK)
+    paddr_t found;
+    if (vmm_translate(&as, vaddr(va), &found, NULL, NULL) != VMM_OK)
         fail_msg("test bug: %#llx is not mapped", (unsigned long long)va);
+    uint64_t pa = found.addr;
     if (pa < RAM_BASE || pa - RAM_BASE >= RAM_SIZE)
         fail_msg("test bug: %#llx leads outside the RAM", (unsigned long long)va);
     return ram + (pa - RAM_BASE);
@@ -190,12 +191,12 @@ static void test_null(void **state)
     expect_both(0, PAGE_SIZE, UACCESS_ERR_NULL, UACCESS_ERR_NULL);
     expect_both(0, UINT64_MAX, UACCESS_ERR_NULL, UACCESS_ERR_NULL);
     /* NULL stays an error even when the program maps page 0. */
-    vmm_ok(vmm_alloc(&as, 0, PAGE_SIZE, VMM_USER | VMM_WRITE), "map page 0");
+    vmm_ok(vmm_alloc(&as, vaddr(0), PAGE_SIZE, VMM_USER | VMM_WRITE), "map page 0");
     expect_both(0, 1, UACCESS_ERR_NULL, UACCESS_ERR_NULL);
     expect_both(1, 1, UACCESS_OK, UACCESS_OK);
     /* Without a mapping, small addresses near NULL are simply unmapped. */
     expect_both(8, 4, UACCESS_OK, UACCESS_OK);
-    vmm_ok(vmm_free(&as, 0, PAGE_SIZE), "unmap page 0");
+    vmm_ok(vmm_free(&as, vaddr(0), PAGE_SIZE), "unmap page 0");
     expect_both(8, 4, UACCESS_ERR_UNMAPPED, UACCESS_ERR_UNMAPPED);
 }
 

@@ -81,6 +81,18 @@ void panic(const char *fmt, ...)
     abort(); /* fail_msg does not return; this keeps panic() noreturn */
 }
 
+/* vmm_translate with the physical address as a plain number, so the tests can
+ * compare it with the numbers they mapped. Writes *pa only on success. */
+static int translate(const struct address_space *as, vaddr_t va, uint64_t *pa, unsigned *flags,
+                     uint64_t *page_size)
+{
+    paddr_t found;
+    int err = vmm_translate(as, va, pa ? &found : NULL, flags, page_size);
+    if (pa && err == VMM_OK)
+        *pa = found.addr;
+    return err;
+}
+
 /* "0x..." for messages. Eight buffers, reused in turn. */
 static const char *hex(uint64_t x)
 {
@@ -104,17 +116,17 @@ static uint64_t slot_va(unsigned i)
 /* ---- the machine --------------------------------------------------------- */
 
 /* Where the simulated RAM starts: set per group by main() (0, or above 4 GiB). */
-static paddr_t ram_base;
+static uint64_t ram_base;
 
 struct machine {
     uint8_t *ram;
-    paddr_t base; /* physical address of ram[0] */
+    uint64_t base; /* physical address of ram[0] */
     size_t size;
     struct pmm pmm;
     struct vmm vmm;
     struct address_space kernel; /* the kernel's space, created at boot */
     uint64_t free_at_boot;       /* PMM free bytes once the kernel's PML4 exists */
-    paddr_t *hoard;              /* frames the test took away (see hoard_until) */
+    uint64_t *hoard;              /* frames the test took away (see hoard_until) */
     size_t hoarded;
 };
 
@@ -191,7 +203,7 @@ static uint64_t free_bytes(void)
 }
 
 /* The bytes at physical address p, which must be inside the simulated RAM. */
-static uint8_t *ram_ptr(paddr_t p)
+static uint8_t *ram_ptr(uint64_t p)
 {
     if (p < m.base || p - m.base >= m.size)
         FAIL("physical %s is outside the simulated RAM [%s, %s)", hex(p), hex(m.base),
@@ -200,7 +212,7 @@ static uint8_t *ram_ptr(paddr_t p)
 }
 
 /* Entry i of the page table at physical address table. */
-static pte_t entry_at(paddr_t table, unsigned i)
+static pte_t entry_at(uint64_t table, unsigned i)
 {
     if (table % PAGE_SIZE)
         FAIL("page table at %s is not page-aligned", hex(table));
@@ -251,7 +263,7 @@ static uint64_t hash_mix(uint64_t h, uint64_t x)
     return h;
 }
 
-static uint64_t hash_table(paddr_t table, int level, uint64_t h)
+static uint64_t hash_table(uint64_t table, int level, uint64_t h)
 {
     for (unsigned i = 0; i < VMM_ENTRIES; i++) {
         pte_t e = entry_at(table, i);
@@ -272,8 +284,8 @@ static struct snapshot snapshot(const struct address_space *as)
         .owned_pages = as->owned_pages,
         .kernel_table_pages = m.kernel.table_pages,
         .user_spaces = m.vmm.user_spaces,
-        .hash = as->pml4 ? hash_table(as->pml4, VMM_LEVELS, 0xCBF29CE484222325ULL) : 0,
-        .kernel_hash = hash_table(m.kernel.pml4, VMM_LEVELS, 0xCBF29CE484222325ULL),
+        .hash = as->pml4.addr ? hash_table(as->pml4.addr, VMM_LEVELS, 0xCBF29CE484222325ULL) : 0,
+        .kernel_hash = hash_table(m.kernel.pml4.addr, VMM_LEVELS, 0xCBF29CE484222325ULL),
     };
 }
 
@@ -309,31 +321,31 @@ static void assert_unchanged(const struct address_space *as, const struct snapsh
 /* ---- translations -------------------------------------------------------- */
 
 /* va must translate to pa with exactly these VMM_* flags and this page size. */
-static void assert_translates(const struct address_space *as, uint64_t va, paddr_t pa,
+static void assert_translates(const struct address_space *as, uint64_t va, uint64_t pa,
                               unsigned flags, uint64_t page_size)
 {
-    paddr_t got_pa = 0;
+    uint64_t got_pa = 0;
     unsigned got_flags = 0;
     uint64_t got_size = 0;
-    int err = vmm_translate(as, va, &got_pa, &got_flags, &got_size);
+    int err = translate(as, vaddr(va), &got_pa, &got_flags, &got_size);
     if (err != VMM_OK)
-        FAIL("vmm_translate(%s): expected VMM_OK (-> %s), got %d (%s)", hex(va), hex(pa), err,
+        FAIL("translate(%s): expected VMM_OK (-> %s), got %d (%s)", hex(va), hex(pa), err,
              vmm_strerror(err));
     if (got_pa != pa)
-        FAIL("vmm_translate(%s): expected physical %s, got %s", hex(va), hex(pa), hex(got_pa));
+        FAIL("translate(%s): expected physical %s, got %s", hex(va), hex(pa), hex(got_pa));
     if (got_flags != flags)
-        FAIL("vmm_translate(%s): expected flags %#x, got %#x", hex(va), flags, got_flags);
+        FAIL("translate(%s): expected flags %#x, got %#x", hex(va), flags, got_flags);
     if (got_size != page_size)
-        FAIL("vmm_translate(%s): expected a %s-byte page, got %s", hex(va), hex(page_size),
+        FAIL("translate(%s): expected a %s-byte page, got %s", hex(va), hex(page_size),
              hex(got_size));
 }
 
 static void assert_not_mapped(const struct address_space *as, uint64_t va)
 {
-    paddr_t pa = 0;
-    int err = vmm_translate(as, va, &pa, NULL, NULL);
+    uint64_t pa = 0;
+    int err = translate(as, vaddr(va), &pa, NULL, NULL);
     if (err != VMM_ERR_NOT_MAPPED)
-        FAIL("vmm_translate(%s): expected VMM_ERR_NOT_MAPPED, got %d (%s) -> %s", hex(va), err,
+        FAIL("translate(%s): expected VMM_ERR_NOT_MAPPED, got %d (%s) -> %s", hex(va), err,
              vmm_strerror(err), hex(pa));
 }
 
@@ -341,7 +353,7 @@ static void assert_not_mapped(const struct address_space *as, uint64_t va)
 static int leaf_level(const struct address_space *as, uint64_t va)
 {
     struct vmm_walk w;
-    vmm_walk(as, va, &w);
+    vmm_walk(as, vaddr(va), &w);
     if (!w.mapped)
         FAIL("vmm_walk(%s): expected a mapped page, got a walk of %d steps ending in %s", hex(va),
              w.steps, w.steps ? hex(w.entry[w.steps - 1]) : "nothing");
@@ -454,8 +466,8 @@ static void hoard_until(size_t keep)
     m.hoard = malloc(cap * sizeof(*m.hoard));
     assert_non_null(m.hoard);
     m.hoarded = 0;
-    paddr_t f;
-    while ((f = pmm_alloc_page(&m.pmm)) != PMM_NO_FRAME) {
+    uint64_t f;
+    while ((f = pmm_alloc_page(&m.pmm).addr) != PMM_NO_FRAME.addr) {
         if (m.hoarded == cap)
             FAIL("the PMM handed out more frames than the RAM holds");
         m.hoard[m.hoarded++] = f;
@@ -463,7 +475,7 @@ static void hoard_until(size_t keep)
     if (m.hoarded < keep)
         FAIL("wanted %zu free frames, but only %zu were free", keep, m.hoarded);
     for (size_t i = 0; i < keep; i++)
-        pmm_free_page(&m.pmm, m.hoard[--m.hoarded]);
+        pmm_free_page(&m.pmm, paddr(m.hoard[--m.hoarded]));
     EXPECT_EQ(free_bytes(), keep * PAGE_SIZE);
 }
 
@@ -471,7 +483,7 @@ static void hoard_until(size_t keep)
 static void hoard_release(void)
 {
     while (m.hoarded)
-        pmm_free_page(&m.pmm, m.hoard[--m.hoarded]);
+        pmm_free_page(&m.pmm, paddr(m.hoard[--m.hoarded]));
     free(m.hoard);
     m.hoard = NULL;
 }
@@ -485,7 +497,7 @@ static void hoard_release(void)
  * kernel's PDPTs; leaves never carry NX on a machine without NX. Returns how
  * many table pages the half uses, the PML4 included.
  */
-static uint64_t count_tables(paddr_t table, int level, bool user_half, bool kernel_pdpt)
+static uint64_t count_tables(uint64_t table, int level, bool user_half, bool kernel_pdpt)
 {
     uint64_t tables = 1;
     bool empty = true;
@@ -517,7 +529,7 @@ static void check_tables(const struct address_space *as)
     uint64_t tables = 1;
     unsigned first = as->kernel ? VMM_ENTRIES / 2 : 0;
     for (unsigned i = first; i < first + VMM_ENTRIES / 2; i++) {
-        pte_t e = entry_at(as->pml4, i);
+        pte_t e = entry_at(as->pml4.addr, i);
         if (!(e & PTE_PRESENT))
             continue;
         pte_t want = PTE_PRESENT | PTE_WRITE | (as->kernel ? 0 : PTE_USER);
@@ -532,7 +544,7 @@ static void check_tables(const struct address_space *as)
 }
 
 /* Is every byte of the frame zero? */
-static bool frame_is_zero(paddr_t frame)
+static bool frame_is_zero(uint64_t frame)
 {
     const uint8_t *p = ram_ptr(frame);
     for (size_t i = 0; i < PAGE_SIZE; i++)

@@ -38,7 +38,7 @@ struct model_page {
     bool large;         /* part of a 2 MiB page */
     size_t large_first; /* if large: the index of the 2 MiB page's first 4 KiB */
     unsigned flags;     /* VMM_* flags, VMM_LARGE excluded */
-    paddr_t pa;         /* where this 4 KiB leads */
+    uint64_t pa;         /* where this 4 KiB leads */
 };
 
 static struct {
@@ -112,7 +112,7 @@ static bool model_all_free(size_t first, size_t n)
     return true;
 }
 
-static size_t frame_index(paddr_t pa)
+static size_t frame_index(uint64_t pa)
 {
     if (pa < m.base || pa - m.base >= m.size)
         FAIL("vmm_alloc mapped %s, outside the simulated RAM", hex(pa));
@@ -204,7 +204,7 @@ static bool model_call(const struct address_space *as, const char *what, int got
 static void model_op_alloc(struct address_space *as, size_t first, size_t n, char *what)
 {
     unsigned flags = random_flags() | (next_random() % 8 == 0 ? VMM_LARGE : 0);
-    snprintf(what, 160, "vmm_alloc(%s, %zu pages, %#x)", hex(model.page[first].va), n, flags);
+    snprintf(what, 160, "vmm_alloc(%s, vaddr(%zu pages), %#x)", hex(model.page[first].va), n, flags);
     int expected = VMM_OK;
     if (!model_all_free(first, n)) {
         expected = VMM_ERR_ALREADY_MAPPED;
@@ -220,12 +220,12 @@ static void model_op_alloc(struct address_space *as, size_t first, size_t n, cha
         }
     }
     struct snapshot before = snapshot(as);
-    if (!model_call(as, what, vmm_alloc(as, model.page[first].va, n * PAGE_SIZE, flags), expected,
+    if (!model_call(as, what, vmm_alloc(as, vaddr(model.page[first].va), n * PAGE_SIZE, flags), expected,
                     &before))
         return;
     for (size_t i = first; i < first + n; i++) {
         struct model_page *p = &model.page[i];
-        EXPECT_OK(vmm_translate(as, p->va, &p->pa, NULL, NULL));
+        EXPECT_OK(translate(as, vaddr(p->va), &p->pa, NULL, NULL));
         size_t f = frame_index(p->pa);
         if (model.frame_used[f])
             FAIL("%s: page %s got the frame %s, which is in use", what, hex(p->va), hex(p->pa));
@@ -242,10 +242,10 @@ static void model_op_alloc(struct address_space *as, size_t first, size_t n, cha
 }
 
 /* vmm_map of [first, first+n) to pa, or with VMM_LARGE near a 2 MiB boundary of zone 0. */
-static void model_op_map(struct address_space *as, size_t first, size_t n, paddr_t pa,
+static void model_op_map(struct address_space *as, size_t first, size_t n, uint64_t pa,
                          unsigned flags, char *what)
 {
-    snprintf(what, 160, "vmm_map(%s, %s, %zu pages, %#x)", hex(model.page[first].va), hex(pa), n,
+    snprintf(what, 160, "vmm_map(%s, vaddr(%s), paddr(%zu pages), %#x)", hex(model.page[first].va), hex(pa), n,
              flags);
     int expected = VMM_OK;
     if (!model_all_free(first, n)) {
@@ -255,7 +255,7 @@ static void model_op_map(struct address_space *as, size_t first, size_t n, paddr
         /* Which pages become 2 MiB pages: the rule of vmm.h (1 GiB never fits a zone). */
         for (size_t i = first; i < first + n;) {
             uint64_t va = model.page[i].va;
-            paddr_t p = pa + (i - first) * PAGE_SIZE;
+            uint64_t p = pa + (i - first) * PAGE_SIZE;
             bool large = (flags & VMM_LARGE) && !((va | p) & (LARGE_PAGE_SIZE - 1)) &&
                          first + n - i >= LARGE_PAGES_PER;
             size_t len = large ? LARGE_PAGES_PER : 1;
@@ -276,7 +276,7 @@ static void model_op_map(struct address_space *as, size_t first, size_t n, paddr
         }
     }
     struct snapshot before = snapshot(as);
-    model_call(as, what, vmm_map(as, model.page[first].va, pa, n * PAGE_SIZE, flags), expected,
+    model_call(as, what, vmm_map(as, vaddr(model.page[first].va), paddr(pa), n * PAGE_SIZE, flags), expected,
                &before);
 }
 
@@ -294,9 +294,9 @@ static void model_op_remove_or_protect(struct address_space *as, size_t first, s
         if (model.page[i].state == PAGE_ALLOCATED)
             check_tag(&model.page[i]);
     struct snapshot before = snapshot(as);
-    int got = kind == 0   ? vmm_unmap(as, va, size)
-              : kind == 1 ? vmm_free(as, va, size)
-                          : vmm_protect(as, va, size, flags);
+    int got = kind == 0   ? vmm_unmap(as, vaddr(va), size)
+              : kind == 1 ? vmm_free(as, vaddr(va), size)
+                          : vmm_protect(as, vaddr(va), size, flags);
     if (!model_call(as, what, got, expected, &before))
         return;
     for (size_t i = first; i < first + n; i++) {
@@ -306,7 +306,7 @@ static void model_op_remove_or_protect(struct address_space *as, size_t first, s
             continue;
         }
         if (p->state == PAGE_ALLOCATED) {
-            if (!pmm_is_free(&m.pmm, p->pa))
+            if (!pmm_is_free(&m.pmm, paddr(p->pa)))
                 FAIL("%s: the frame %s of %s was not returned", what, hex(p->pa), hex(p->va));
             model.frame_used[frame_index(p->pa)] = false;
             model.owned--;
@@ -338,7 +338,7 @@ static void model_op_map_large(struct address_space *as, char *what)
     size_t first = aligned - before;
     size_t n = before + LARGE_PAGES_PER * (aligned == 256 && next_random() % 2 ? 2 : 1) +
                next_random() % 4;
-    paddr_t pa = 64 * GiB + (next_random() % 16) * LARGE_PAGE_SIZE - before * PAGE_SIZE;
+    uint64_t pa = 64 * GiB + (next_random() % 16) * LARGE_PAGE_SIZE - before * PAGE_SIZE;
     if (next_random() % 2)
         model_clear(as, first, n, what);
     model_op_map(as, first, n, pa, random_flags() | VMM_LARGE, what);
@@ -356,7 +356,7 @@ static void check_counters(const struct address_space *as, const char *after)
 static void run_model(uint64_t seed, bool nx, bool gib_pages)
 {
     machine_boot(MODEL_RAM, nx, gib_pages);
-    EXPECT_OK(vmm_map(&m.kernel, DIRECT_MAP_BASE, 0, 4 * GiB, VMM_WRITE | VMM_LARGE));
+    EXPECT_OK(vmm_map(&m.kernel, vaddr(DIRECT_MAP_BASE), paddr(0), 4 * GiB, VMM_WRITE | VMM_LARGE));
     const uint64_t free0 = free_bytes();
     struct address_space as = new_space();
     /* Leave fewer frames than the zones have pages, so vmm_alloc runs out. */

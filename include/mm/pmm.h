@@ -22,10 +22,10 @@
 #include "mm/addr.h"
 
 /* Returned when no frame could be allocated. Frame 0 is never handed out. */
-#define PMM_NO_FRAME ((paddr_t)0)
+#define PMM_NO_FRAME ((paddr_t){0})
 
 /* Passed as limit to pmm_init when every physical address can be reached. */
-#define PMM_NO_LIMIT ((paddr_t)UINT64_MAX)
+#define PMM_NO_LIMIT ((paddr_t){UINT64_MAX})
 
 /* How many separate ranges of usable RAM (and of free RAM at start-up) fit. */
 #define PMM_MAX_RANGES 256
@@ -37,12 +37,13 @@
 #define PMM_ERR_TOO_MANY_RANGES (-1) /* more than PMM_MAX_RANGES ranges */
 #define PMM_ERR_BAD_ARGUMENT (-2)    /* a NULL array with a non-zero count */
 
-/* A physical address range [base, end): end is one past the last byte. */
+/* A physical address range [base, end): end is one past the last byte. The
+ * PMM's own bookkeeping, so its bounds are plain numbers for arithmetic. */
 struct pmm_range {
-    paddr_t base, end;
+    uint64_t base, end;
 };
 
-static inline bool pmm_range_contains(const struct pmm_range *r, paddr_t p)
+static inline bool pmm_range_contains(const struct pmm_range *r, uint64_t p)
 {
     return r->base <= p && p < r->end;
 }
@@ -69,7 +70,7 @@ struct pmm {
     struct phys_window window;
     struct pmm_run *free_list; /* first free run, as seen through the window */
     struct pmm_stats stats;
-    paddr_t limit; /* page-aligned: nothing at or above it is handed out */
+    uint64_t limit; /* physical, page-aligned: nothing at or above it is handed out */
 
     /* Usable RAM after overlap resolution, page-aligned, sorted: "is this RAM?" */
     size_t ram_count;
@@ -115,6 +116,12 @@ paddr_t pmm_alloc_pages(struct pmm *pmm, size_t count, unsigned flags);
  */
 void pmm_free_page(struct pmm *pmm, paddr_t frame);
 void pmm_free_pages(struct pmm *pmm, paddr_t base, size_t count);
+
+/* Did an allocation get a frame? (PMM_NO_FRAME is physical address 0.) */
+static inline bool pmm_got_frame(paddr_t frame)
+{
+    return frame.addr != 0;
+}
 
 void pmm_get_stats(const struct pmm *pmm, struct pmm_stats *stats);
 

@@ -70,11 +70,11 @@ static inline bool pte_is_leaf(pte_t e, int level)
 }
 
 /* The physical address an entry points to, masking the low bits a large page ignores. */
-static inline uint64_t pte_addr(pte_t e, int level)
+static inline paddr_t pte_addr(pte_t e, int level)
 {
     if (level > 1 && (e & PTE_PS))
-        return e & PTE_ADDR_MASK & ~(vmm_level_size(level) - 1);
-    return e & PTE_ADDR_MASK;
+        return paddr(e & PTE_ADDR_MASK & ~(vmm_level_size(level) - 1));
+    return paddr(e & PTE_ADDR_MASK);
 }
 
 /* Which entry of the level's table a virtual address uses (bits 12+9(level-1) .. +8). */
@@ -162,7 +162,7 @@ int vmm_kernel_space_init(struct vmm *vmm, struct address_space *as);
  * spaces created later share it. New slots cannot be added once user spaces
  * exist (they would not see them): VMM_ERR_KERNEL_SLOT.
  */
-int vmm_kernel_reserve_slot(struct address_space *kernel, uint64_t va);
+int vmm_kernel_reserve_slot(struct address_space *kernel, vaddr_t va);
 
 /* A user space: an empty lower half, the kernel's upper half shared. */
 int vmm_space_create(struct vmm *vmm, struct address_space *as);
@@ -173,25 +173,25 @@ int vmm_space_create(struct vmm *vmm, struct address_space *as);
 void vmm_space_destroy(struct address_space *as);
 
 /* Map [va, va+size) to [pa, pa+size). Nothing there may be mapped yet. */
-int vmm_map(struct address_space *as, uint64_t va, paddr_t pa, uint64_t size, unsigned flags);
+int vmm_map(struct address_space *as, vaddr_t va, paddr_t pa, uint64_t size, unsigned flags);
 
 /* Remove every mapping of [va, va+size); all must be mapped. Frames from
  * vmm_alloc go back to the PMM; empty page-table pages are freed. */
-int vmm_unmap(struct address_space *as, uint64_t va, uint64_t size);
+int vmm_unmap(struct address_space *as, vaddr_t va, uint64_t size);
 
 /* Change the permissions of [va, va+size); all must be mapped. VMM_LARGE is ignored. */
-int vmm_protect(struct address_space *as, uint64_t va, uint64_t size, unsigned flags);
+int vmm_protect(struct address_space *as, vaddr_t va, uint64_t size, unsigned flags);
 
 /* Take size/4 KiB zeroed frames from the PMM and map them at va now. */
-int vmm_alloc(struct address_space *as, uint64_t va, uint64_t size, unsigned flags);
+int vmm_alloc(struct address_space *as, vaddr_t va, uint64_t size, unsigned flags);
 
 /* Unmap [va, va+size) and return its frames; every page must come from vmm_alloc. */
-int vmm_free(struct address_space *as, uint64_t va, uint64_t size);
+int vmm_free(struct address_space *as, vaddr_t va, uint64_t size);
 
 /* Where va leads: *pa gets the physical address of that byte, *flags the
  * VMM_* flags of its page, *page_size 4 KiB, 2 MiB or 1 GiB. Any output may be
  * NULL. Returns VMM_OK or VMM_ERR_NOT_MAPPED / VMM_ERR_NONCANONICAL. */
-int vmm_translate(const struct address_space *as, uint64_t va, paddr_t *pa, unsigned *flags,
+int vmm_translate(const struct address_space *as, vaddr_t va, paddr_t *pa, unsigned *flags,
                   uint64_t *page_size);
 
 #endif

@@ -27,7 +27,7 @@ struct vmm_walk {
     uint64_t page_size;         /* if mapped, the size of the page */
 };
 
-void vmm_walk(const struct address_space *as, uint64_t va, struct vmm_walk *walk);
+void vmm_walk(const struct address_space *as, vaddr_t va, struct vmm_walk *walk);
 
 /* The name of the table at a level: "PML4", "PDPT", "PD", "PT". */
 const char *vmm_level_name(int level);
@@ -39,7 +39,7 @@ int vmm_entry_flags(pte_t entry, char *buf, size_t size);
 typedef void (*vmm_print_fn)(void *ctx, const char *line);
 
 /* One line per level of va's walk, then a summary line. */
-void vmm_dump_address(const struct address_space *as, uint64_t va, vmm_print_fn print, void *ctx);
+void vmm_dump_address(const struct address_space *as, vaddr_t va, vmm_print_fn print, void *ctx);
 
 /* The whole space as ranges: consecutive pages with the same flags, page size
  * and physically contiguous frames make one line. Ends with a count of

@@ -104,6 +104,13 @@ static uint64_t stack_of(uint64_t addr)
     return 0;
 }
 
+static bool mapped(const struct address_space *as, uint64_t va)
+{
+    struct vmm_walk w;
+    vmm_walk(as, vaddr(va), &w);
+    return w.mapped;
+}
+
 /* Why the two words at rbp cannot be read as a frame record, or 0 if they can. */
 static const char *bad_frame(uint64_t rbp)
 {
@@ -115,10 +122,11 @@ static const char *bad_frame(uint64_t rbp)
     if (stack == 0 || stack_of(rbp + 15) != stack)
         return "frame pointer outside the kernel's stacks";
     /* Before the VMM runs, the bootstrap tables map the whole image (both
-     * image stacks); after, ask the page tables about both words. */
+     * image stacks); after, ask the page tables about both words. vmm_walk
+     * only reads the tables and is not lab code, so a backtrace works in
+     * every handout, even one whose VMM is still a stub. */
     struct address_space *as = vmm_active_space();
-    if (as && (vmm_translate(as, rbp, 0, 0, 0) != VMM_OK ||
-               vmm_translate(as, rbp + 8, 0, 0, 0) != VMM_OK))
+    if (as && (!mapped(as, rbp) || !mapped(as, rbp + 8)))
         return "frame pointer on an unmapped page";
     return 0;
 }

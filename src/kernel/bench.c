@@ -53,7 +53,7 @@ static void bench_direct_map(bool gib_pages)
         return;
     }
     uint64_t start = rdtsc();
-    int err = vmm_map(&as, 0, 0, BENCH_MAP_GIB << 30, VMM_WRITE | VMM_LARGE);
+    int err = vmm_map(&as, vaddr(0), paddr(0), BENCH_MAP_GIB << 30, VMM_WRITE | VMM_LARGE);
     uint64_t spent = rdtsc() - start;
     uint64_t tables = as.table_pages - 1; /* minus the PML4 */
     vmm_space_destroy(&as);
@@ -73,7 +73,8 @@ static void bench_vmm(void)
     bench_direct_map(true);
     bench_direct_map(false);
 
-    const uint64_t va = KERNEL_SCRATCH_BASE, size = 1ULL << 20;
+    const vaddr_t va = vaddr(KERNEL_SCRATCH_BASE);
+    const uint64_t size = 1ULL << 20;
     /* Warm up once (page-table pages get created and freed like every time). */
     if (vmm_alloc(&kernel_space, va, size, VMM_WRITE) || vmm_free(&kernel_space, va, size)) {
         kprintf("bench: vmm: vmm_alloc of 1 MiB failed\n");

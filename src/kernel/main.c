@@ -85,7 +85,7 @@ static void show_walks(const char *list)
                     "'heap'\n",
                     list, item);
         else
-            vmm_dump_address(&kernel_space, va, vmm_print_kprintf, "vmm: ");
+            vmm_dump_address(&kernel_space, vaddr(va), vmm_print_kprintf, "vmm: ");
     }
 }
 

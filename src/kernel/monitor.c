@@ -65,7 +65,7 @@ static void cmd_walk(char **argv)
         print_usage(find_command("walk"));
         return;
     }
-    vmm_dump_address(&kernel_space, va, vmm_print_kprintf, "");
+    vmm_dump_address(&kernel_space, vaddr(va), vmm_print_kprintf, "");
 }
 
 static void cmd_space(char **argv)

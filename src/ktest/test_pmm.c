@@ -22,11 +22,11 @@
 /* What a held frame's first bytes hold while a test owns it. */
 struct held_frame {
     uint64_t mark;
-    paddr_t self;
-    paddr_t next; /* the frames a test holds form a list, like the free list */
+    uint64_t self;
+    uint64_t next; /* the frames a test holds form a list, like the free list */
 };
 
-static struct held_frame *frame_ptr(paddr_t frame)
+static struct held_frame *frame_ptr(uint64_t frame)
 {
     return (struct held_frame *)(uintptr_t)(DIRECT_MAP_BASE + frame);
 }
@@ -38,7 +38,7 @@ static uint64_t free_bytes(void)
     return s.free_bytes;
 }
 
-static bool withheld(paddr_t frame)
+static bool withheld(uint64_t frame)
 {
     if (frame < LOW_MEMORY_END)
         return true;
@@ -49,21 +49,21 @@ static bool withheld(paddr_t frame)
 }
 
 struct drain {
-    paddr_t list;     /* held frames, newest first */
+    uint64_t list;     /* held frames, newest first */
     uint64_t count;
-    paddr_t lowest, highest;
+    uint64_t lowest, highest;
 };
 
 static void give_back(struct drain *d);
 
 /* Why a frame handed out is wrong, or NULL when it is fine. */
-static const char *frame_problem(paddr_t f)
+static const char *frame_problem(uint64_t f)
 {
     if (f % PAGE_SIZE != 0)
         return "is not page-aligned";
     if (withheld(f))
         return "lies in a withheld range";
-    if (!pmm_is_usable(&kernel_pmm, f))
+    if (!pmm_is_usable(&kernel_pmm, paddr(f)))
         return "is not usable RAM";
     const struct held_frame *h = frame_ptr(f);
     if (h->mark == HELD_MARK && h->self == f)
@@ -75,8 +75,8 @@ static const char *frame_problem(paddr_t f)
  * give everything back first so the following tests still have memory. */
 static void drain_all(struct drain *d)
 {
-    *d = (struct drain){PMM_NO_FRAME, 0, UINT64_MAX, 0};
-    for (paddr_t f; (f = pmm_alloc_page(&kernel_pmm)) != PMM_NO_FRAME;) {
+    *d = (struct drain){PMM_NO_FRAME.addr, 0, UINT64_MAX, 0};
+    for (uint64_t f; (f = pmm_alloc_page(&kernel_pmm).addr) != PMM_NO_FRAME.addr;) {
         const char *problem = frame_problem(f);
         if (problem) {
             give_back(d);
@@ -101,10 +101,10 @@ static void drain_all(struct drain *d)
 static void give_back(struct drain *d)
 {
     uint64_t singles = 0;
-    while (d->list != PMM_NO_FRAME) {
-        paddr_t base = d->list;
+    while (d->list != PMM_NO_FRAME.addr) {
+        uint64_t base = d->list;
         struct held_frame *h = frame_ptr(base);
-        paddr_t next = h->next;
+        uint64_t next = h->next;
         size_t n = 1;
         h->mark = 0;
         /* A run hands out its last frame first, so the newest-first list
@@ -115,7 +115,7 @@ static void give_back(struct drain *d)
             h->mark = 0;
             n++;
         }
-        pmm_free_pages(&kernel_pmm, base, n);
+        pmm_free_pages(&kernel_pmm, paddr(base), n);
         singles++;
         d->list = next;
     }
@@ -145,9 +145,9 @@ KTEST(pmm, kernel_image_reserved, "the kernel image and boot information are cou
     KT_ASSERT_EQ(s.usable_bytes, s.free_bytes + s.reserved_bytes + s.unreachable_bytes);
     /* No frame of any withheld range (kernel, MBI, modules) is on the free list. */
     for (size_t i = 0; i < pmm_withheld_count; i++)
-        for (paddr_t f = PAGE_ALIGN_DOWN(pmm_withheld[i].base); f < pmm_withheld[i].end;
+        for (uint64_t f = PAGE_ALIGN_DOWN(pmm_withheld[i].base); f < pmm_withheld[i].end;
              f += PAGE_SIZE)
-            if (pmm_is_free(&kernel_pmm, f))
+            if (pmm_is_free(&kernel_pmm, paddr(f)))
                 ktest_fail(__FILE__, __LINE__, "frame %#llx of the %s is on the free list",
                            (unsigned long long)f, pmm_withheld_what[i]);
 }
@@ -156,9 +156,9 @@ KTEST(pmm, modules_withheld, "every module GRUB loaded is withheld, frame by fra
 {
     for (size_t m = 0; m < boot_info.module_count; m++) {
         const struct boot_module *mod = &boot_info.modules[m];
-        for (paddr_t f = PAGE_ALIGN_DOWN(mod->start); f < mod->end; f += PAGE_SIZE) {
+        for (uint64_t f = PAGE_ALIGN_DOWN(mod->start); f < mod->end; f += PAGE_SIZE) {
             KT_ASSERT(withheld(f));
-            KT_ASSERT(!pmm_is_free(&kernel_pmm, f));
+            KT_ASSERT(!pmm_is_free(&kernel_pmm, paddr(f)));
         }
     }
     ktest_diag("%zu module(s) checked", boot_info.module_count);
@@ -171,7 +171,7 @@ KTEST(pmm, exhaust_and_return, "allocate until exhausted, every frame distinct a
     drain_all(&d);
     KT_ASSERT_EQ(before / PAGE_SIZE, d.count);
     KT_ASSERT_EQ(0, free_bytes());
-    KT_ASSERT_EQ(PMM_NO_FRAME, pmm_alloc_page(&kernel_pmm));
+    KT_ASSERT_EQ(PMM_NO_FRAME.addr, pmm_alloc_page(&kernel_pmm).addr);
     ktest_diag("held %llu frames between %#llx and %#llx", (unsigned long long)d.count,
                (unsigned long long)d.lowest, (unsigned long long)d.highest);
     give_back(&d);
@@ -183,10 +183,10 @@ KTEST(pmm, write_read_every_frame, "every frame can be written and read back thr
     struct drain d;
     drain_all(&d);
     /* Fill each frame's last word too, then check both after all are written. */
-    for (paddr_t f = d.list; f != PMM_NO_FRAME; f = frame_ptr(f)->next)
+    for (uint64_t f = d.list; f != PMM_NO_FRAME.addr; f = frame_ptr(f)->next)
         *(volatile uint64_t *)(uintptr_t)(DIRECT_MAP_BASE + f + PAGE_SIZE - 8) = ~f;
     uint64_t bad = 0;
-    for (paddr_t f = d.list; f != PMM_NO_FRAME; f = frame_ptr(f)->next) {
+    for (uint64_t f = d.list; f != PMM_NO_FRAME.addr; f = frame_ptr(f)->next) {
         const struct held_frame *h = frame_ptr(f);
         uint64_t tail = *(volatile uint64_t *)(uintptr_t)(DIRECT_MAP_BASE + f + PAGE_SIZE - 8);
         bad += h->mark != HELD_MARK || h->self != f || tail != ~f;
@@ -199,65 +199,65 @@ KTEST(pmm, exhaustion_is_not_corruption, "after running out, a freed frame can b
 {
     struct drain d;
     drain_all(&d);
-    KT_ASSERT_EQ(PMM_NO_FRAME, pmm_alloc_page(&kernel_pmm));
-    KT_ASSERT_EQ(PMM_NO_FRAME, pmm_alloc_pages(&kernel_pmm, 2, 0));
-    paddr_t one = d.list;
+    KT_ASSERT_EQ(PMM_NO_FRAME.addr, pmm_alloc_page(&kernel_pmm).addr);
+    KT_ASSERT_EQ(PMM_NO_FRAME.addr, pmm_alloc_pages(&kernel_pmm, 2, 0).addr);
+    uint64_t one = d.list;
     d.list = frame_ptr(one)->next;
     frame_ptr(one)->mark = 0;
-    pmm_free_page(&kernel_pmm, one);
-    KT_ASSERT_EQ(one, pmm_alloc_page(&kernel_pmm));
-    pmm_free_page(&kernel_pmm, one);
+    pmm_free_page(&kernel_pmm, paddr(one));
+    KT_ASSERT_EQ(one, pmm_alloc_page(&kernel_pmm).addr);
+    pmm_free_page(&kernel_pmm, paddr(one));
     give_back(&d);
 }
 
 KTEST(pmm, lifo_reuse, "a freed frame is the next one handed out (O(1) push and pop)")
 {
-    paddr_t a = pmm_alloc_page(&kernel_pmm);
-    KT_ASSERT(a != PMM_NO_FRAME);
-    pmm_free_page(&kernel_pmm, a);
-    paddr_t b = pmm_alloc_page(&kernel_pmm);
+    uint64_t a = pmm_alloc_page(&kernel_pmm).addr;
+    KT_ASSERT(a != PMM_NO_FRAME.addr);
+    pmm_free_page(&kernel_pmm, paddr(a));
+    uint64_t b = pmm_alloc_page(&kernel_pmm).addr;
     KT_ASSERT_EQ(a, b);
-    pmm_free_page(&kernel_pmm, b);
+    pmm_free_page(&kernel_pmm, paddr(b));
 }
 
 KTEST(pmm, zeroing, "PMM_ZERO hands out a frame full of zero bytes")
 {
-    paddr_t f = pmm_alloc_page(&kernel_pmm);
-    KT_ASSERT(f != PMM_NO_FRAME);
+    uint64_t f = pmm_alloc_page(&kernel_pmm).addr;
+    KT_ASSERT(f != PMM_NO_FRAME.addr);
     memset((void *)(uintptr_t)(DIRECT_MAP_BASE + f), 0xA5, PAGE_SIZE);
-    pmm_free_page(&kernel_pmm, f);
-    paddr_t g = pmm_alloc_page_flags(&kernel_pmm, PMM_ZERO);
+    pmm_free_page(&kernel_pmm, paddr(f));
+    uint64_t g = pmm_alloc_page_flags(&kernel_pmm, PMM_ZERO).addr;
     KT_ASSERT_EQ(f, g); /* the dirty frame came back... */
     const uint8_t *p = (const uint8_t *)(uintptr_t)(DIRECT_MAP_BASE + g);
     size_t nonzero = 0;
     for (size_t i = 0; i < PAGE_SIZE; i++)
         nonzero += p[i] != 0;
     KT_ASSERT_EQ(0, nonzero); /* ...and clean */
-    pmm_free_page(&kernel_pmm, g);
+    pmm_free_page(&kernel_pmm, paddr(g));
 }
 
-KTEST(pmm, contiguous, "pmm_alloc_pages(16) returns 16 aligned, usable, consecutive frames")
+KTEST(pmm, contiguous, "pmm_alloc_pages(16).addr returns 16 aligned, usable, consecutive frames")
 {
     uint64_t before = free_bytes();
-    paddr_t base = pmm_alloc_pages(&kernel_pmm, 16, PMM_ZERO);
-    KT_ASSERT(base != PMM_NO_FRAME);
+    uint64_t base = pmm_alloc_pages(&kernel_pmm, 16, PMM_ZERO).addr;
+    KT_ASSERT(base != PMM_NO_FRAME.addr);
     KT_ASSERT_EQ(0, base % PAGE_SIZE);
     for (int i = 0; i < 16; i++) {
-        KT_ASSERT(pmm_is_usable(&kernel_pmm, base + (paddr_t)i * PAGE_SIZE));
-        KT_ASSERT(!withheld(base + (paddr_t)i * PAGE_SIZE));
-        KT_ASSERT(!pmm_is_free(&kernel_pmm, base + (paddr_t)i * PAGE_SIZE));
+        KT_ASSERT(pmm_is_usable(&kernel_pmm, paddr(base + (uint64_t)i * PAGE_SIZE)));
+        KT_ASSERT(!withheld(base + (uint64_t)i * PAGE_SIZE));
+        KT_ASSERT(!pmm_is_free(&kernel_pmm, paddr(base + (uint64_t)i * PAGE_SIZE)));
     }
     KT_ASSERT_EQ(before - 16 * PAGE_SIZE, free_bytes());
-    pmm_free_pages(&kernel_pmm, base, 16);
+    pmm_free_pages(&kernel_pmm, paddr(base), 16);
     KT_ASSERT_EQ(before, free_bytes());
 }
 
 static void free_address(void *arg)
 {
-    pmm_free_page(&kernel_pmm, *(paddr_t *)arg);
+    pmm_free_page(&kernel_pmm, paddr(*(uint64_t *)arg));
 }
 
-static void expect_free_panics(paddr_t frame, const char *words)
+static void expect_free_panics(uint64_t frame, const char *words)
 {
     char message[200];
     uint64_t before = free_bytes();
@@ -272,21 +272,21 @@ static void expect_free_panics(paddr_t frame, const char *words)
 
 KTEST(pmm, bad_frees_panic, "freeing unaligned, reserved or non-RAM frames panics, naming the frame")
 {
-    paddr_t f = pmm_alloc_page(&kernel_pmm);
-    KT_ASSERT(f != PMM_NO_FRAME);
+    uint64_t f = pmm_alloc_page(&kernel_pmm).addr;
+    KT_ASSERT(f != PMM_NO_FRAME.addr);
     expect_free_panics(f + 8, "not page-aligned");
     expect_free_panics(pmm_withheld[0].base, "reserved");      /* the kernel image */
     expect_free_panics(0x0000000100000000ull * 1024, "outside usable RAM"); /* 4 TiB */
     expect_free_panics(0x1000, "reserved");                     /* below 1 MiB */
-    pmm_free_page(&kernel_pmm, f);
+    pmm_free_page(&kernel_pmm, paddr(f));
 }
 
 #ifdef PMM_DEBUG
 KTEST(pmm, double_free_panics, "freeing a frame twice panics (debug builds)")
 {
-    paddr_t f = pmm_alloc_page(&kernel_pmm);
-    KT_ASSERT(f != PMM_NO_FRAME);
-    pmm_free_page(&kernel_pmm, f);
+    uint64_t f = pmm_alloc_page(&kernel_pmm).addr;
+    KT_ASSERT(f != PMM_NO_FRAME.addr);
+    pmm_free_page(&kernel_pmm, paddr(f));
     expect_free_panics(f, "already free");
 }
 #endif

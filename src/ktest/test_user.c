@@ -179,7 +179,7 @@ static void run_patched_hello(void (*patch)(uint8_t *image))
     size_t size = (size_t)(m->end - m->start);
     uint8_t *copy = kmalloc(size);
     KT_ASSERT(copy != NULL);
-    memcpy(copy, phys_window_ptr(&kernel_vmm.window, m->start), size);
+    memcpy(copy, phys_to_virt(paddr(m->start)), size);
     patch(copy);
     uint64_t before = free_frames();
     int err = process_run("hello-patched", copy, size, &result);

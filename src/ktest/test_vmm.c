@@ -43,8 +43,8 @@ static volatile uint8_t data_code[16] __attribute__((aligned(16))) = {0xC3}; /* 
 
 KTEST(vmm, cr3_is_kernel_space, "CR3 holds the kernel's own PML4, not the bootstrap one")
 {
-    KT_ASSERT_EQ(kernel_space.pml4, read_cr3() & PTE_ADDR_MASK);
-    KT_ASSERT((uint64_t)(uintptr_t)boot_pml4 != kernel_space.pml4);
+    KT_ASSERT_EQ(kernel_space.pml4.addr, read_cr3() & PTE_ADDR_MASK);
+    KT_ASSERT((uint64_t)(uintptr_t)boot_pml4 != kernel_space.pml4.addr);
     KT_ASSERT(vmm_active_space() == &kernel_space);
 }
 
@@ -56,7 +56,7 @@ static void read_low(void *arg)
 
 KTEST(vmm, identity_map_removed, "low memory is no longer identity-mapped: reading 1 MiB faults")
 {
-    KT_ASSERT_INT_EQ(VMM_ERR_NOT_MAPPED, vmm_translate(&kernel_space, KERNEL_LOAD_PHYS, 0, 0, 0));
+    KT_ASSERT_INT_EQ(VMM_ERR_NOT_MAPPED, vmm_translate(&kernel_space, vaddr(KERNEL_LOAD_PHYS), 0, 0, 0));
     struct trap_record rec;
     KT_ASSERT(trap_catch(read_low, (void *)KERNEL_LOAD_PHYS, &rec));
     KT_ASSERT_EQ(VEC_PAGE_FAULT, rec.vector);
@@ -70,8 +70,8 @@ KTEST(vmm, direct_map_uses_largest_pages, "the direct map uses 1 GiB pages if CP
     unsigned flags;
     uint64_t size;
     uint64_t probe = (64ULL << 20) + 0x1234; /* inside RAM on every machine the tests use */
-    KT_ASSERT_INT_EQ(VMM_OK, vmm_translate(&kernel_space, DIRECT_MAP_BASE + probe, &pa, &flags, &size));
-    KT_ASSERT_EQ(probe, pa);
+    KT_ASSERT_INT_EQ(VMM_OK, vmm_translate(&kernel_space, vaddr_of(phys_to_virt(paddr(probe))), &pa, &flags, &size));
+    KT_ASSERT_EQ(probe, pa.addr);
     KT_ASSERT_EQ(kernel_vmm.gib_pages ? HUGE_PAGE_SIZE : LARGE_PAGE_SIZE, size);
     KT_ASSERT(flags & VMM_WRITE);
     KT_ASSERT_EQ(kernel_vmm.nx ? 0u : (unsigned)VMM_EXEC, flags & VMM_EXEC);
@@ -95,8 +95,8 @@ KTEST(vmm, sections_have_their_permissions, ".text is R+X, .rodata R+NX, .data R
         uint64_t va = (uint64_t)(uintptr_t)cases[i].p;
         paddr_t pa;
         unsigned flags;
-        KT_ASSERT_INT_EQ(VMM_OK, vmm_translate(&kernel_space, va, &pa, &flags, 0));
-        KT_ASSERT_EQ(va - KERNEL_VMA, pa);
+        KT_ASSERT_INT_EQ(VMM_OK, vmm_translate(&kernel_space, vaddr(va), &pa, &flags, 0));
+        KT_ASSERT_EQ(image_virt_to_phys(vaddr(va)).addr, pa.addr);
         KT_ASSERT_EQ(cases[i].expected, flags & (VMM_WRITE | VMM_EXEC | VMM_USER));
     }
 }
@@ -204,15 +204,15 @@ KTEST(vmm, alloc_free_and_tlb, "vmm_alloc maps zeroed frames at once; after vmm_
 {
     uint64_t before = free_bytes();
     uint64_t tables = kernel_space.table_pages;
-    KT_ASSERT_INT_EQ(VMM_OK, vmm_alloc(&kernel_space, TEST_VA, 16 * PAGE_SIZE, VMM_WRITE));
+    KT_ASSERT_INT_EQ(VMM_OK, vmm_alloc(&kernel_space, vaddr(TEST_VA), 16 * PAGE_SIZE, VMM_WRITE));
     volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)TEST_VA;
     for (unsigned i = 0; i < 16 * PAGE_SIZE / 8; i++)
         KT_ASSERT_EQ(0, p[i]);
     p[0] = 42; /* a TLB entry for the first page now exists */
     paddr_t pa;
-    KT_ASSERT_INT_EQ(VMM_OK, vmm_translate(&kernel_space, TEST_VA, &pa, 0, 0));
-    KT_ASSERT_EQ(42, *(volatile uint64_t *)(uintptr_t)(DIRECT_MAP_BASE + pa));
-    KT_ASSERT_INT_EQ(VMM_OK, vmm_free(&kernel_space, TEST_VA, 16 * PAGE_SIZE));
+    KT_ASSERT_INT_EQ(VMM_OK, vmm_translate(&kernel_space, vaddr(TEST_VA), &pa, 0, 0));
+    KT_ASSERT_EQ(42, *(volatile uint64_t *)phys_to_virt(pa));
+    KT_ASSERT_INT_EQ(VMM_OK, vmm_free(&kernel_space, vaddr(TEST_VA), 16 * PAGE_SIZE));
     struct trap_record rec;
     KT_ASSERT(trap_catch(poke, (void *)(uintptr_t)TEST_VA, &rec)); /* stale TLB would not fault */
     KT_ASSERT_EQ(TEST_VA, rec.cr2);
@@ -222,14 +222,14 @@ KTEST(vmm, alloc_free_and_tlb, "vmm_alloc maps zeroed frames at once; after vmm_
 
 KTEST(vmm, protect_read_only, "vmm_protect to read-only makes the next write fault, and back")
 {
-    KT_ASSERT_INT_EQ(VMM_OK, vmm_alloc(&kernel_space, TEST_VA, PAGE_SIZE, VMM_WRITE));
+    KT_ASSERT_INT_EQ(VMM_OK, vmm_alloc(&kernel_space, vaddr(TEST_VA), PAGE_SIZE, VMM_WRITE));
     poke((void *)(uintptr_t)TEST_VA);
-    KT_ASSERT_INT_EQ(VMM_OK, vmm_protect(&kernel_space, TEST_VA, PAGE_SIZE, 0));
+    KT_ASSERT_INT_EQ(VMM_OK, vmm_protect(&kernel_space, vaddr(TEST_VA), PAGE_SIZE, 0));
     struct trap_record rec;
     bool faulted = trap_catch(poke, (void *)(uintptr_t)TEST_VA, &rec);
-    KT_ASSERT_INT_EQ(VMM_OK, vmm_protect(&kernel_space, TEST_VA, PAGE_SIZE, VMM_WRITE));
+    KT_ASSERT_INT_EQ(VMM_OK, vmm_protect(&kernel_space, vaddr(TEST_VA), PAGE_SIZE, VMM_WRITE));
     poke((void *)(uintptr_t)TEST_VA);
-    KT_ASSERT_INT_EQ(VMM_OK, vmm_free(&kernel_space, TEST_VA, PAGE_SIZE));
+    KT_ASSERT_INT_EQ(VMM_OK, vmm_free(&kernel_space, vaddr(TEST_VA), PAGE_SIZE));
     KT_ASSERT(faulted);
     KT_ASSERT_EQ(PF_P | PF_W, rec.error_code);
 }
@@ -246,23 +246,23 @@ KTEST(vmm, errors_are_values, "bad requests return distinct error codes and chan
         int expected, got;
     } r[] = {
         {"alloc of a user address in the kernel space", VMM_ERR_USER_ADDRESS,
-         vmm_alloc(&kernel_space, USER_VA, PAGE_SIZE, 0)},
+         vmm_alloc(&kernel_space, vaddr(USER_VA), PAGE_SIZE, 0)},
         {"alloc of a kernel address in a user space", VMM_ERR_KERNEL_ADDRESS,
-         vmm_alloc(&user, TEST_VA, PAGE_SIZE, 0)},
-        {"alloc at a misaligned address", VMM_ERR_MISALIGNED, vmm_alloc(&user, USER_VA + 1, PAGE_SIZE, 0)},
+         vmm_alloc(&user, vaddr(TEST_VA), PAGE_SIZE, 0)},
+        {"alloc at a misaligned address", VMM_ERR_MISALIGNED, vmm_alloc(&user, vaddr(USER_VA + 1), PAGE_SIZE, 0)},
         {"alloc running into the non-canonical hole", VMM_ERR_NONCANONICAL,
-         vmm_alloc(&user, 0x00007FFFFFFFF000ULL, 2 * PAGE_SIZE, 0)},
-        {"alloc of 0 bytes", VMM_ERR_BAD_ARGUMENT, vmm_alloc(&user, USER_VA, 0, 0)},
-        {"unmap of nothing", VMM_ERR_NOT_MAPPED, vmm_unmap(&user, USER_VA, PAGE_SIZE)},
-        {"alloc of 2 pages", VMM_OK, vmm_alloc(&user, USER_VA, 2 * PAGE_SIZE, VMM_USER | VMM_WRITE)},
+         vmm_alloc(&user, vaddr(0x00007FFFFFFFF000ULL), 2 * PAGE_SIZE, 0)},
+        {"alloc of 0 bytes", VMM_ERR_BAD_ARGUMENT, vmm_alloc(&user, vaddr(USER_VA), 0, 0)},
+        {"unmap of nothing", VMM_ERR_NOT_MAPPED, vmm_unmap(&user, vaddr(USER_VA), PAGE_SIZE)},
+        {"alloc of 2 pages", VMM_OK, vmm_alloc(&user, vaddr(USER_VA), 2 * PAGE_SIZE, VMM_USER | VMM_WRITE)},
         {"alloc overlapping its second page", VMM_ERR_ALREADY_MAPPED,
-         vmm_alloc(&user, USER_VA + PAGE_SIZE, 2 * PAGE_SIZE, 0)},
-        {"map over its first page", VMM_ERR_ALREADY_MAPPED, vmm_map(&user, USER_VA, 0x100000, PAGE_SIZE, 0)},
-        {"free of direct-map memory", VMM_ERR_NOT_OWNED, vmm_free(&kernel_space, DIRECT_MAP_BASE, big)},
+         vmm_alloc(&user, vaddr(USER_VA + PAGE_SIZE), 2 * PAGE_SIZE, 0)},
+        {"map over its first page", VMM_ERR_ALREADY_MAPPED, vmm_map(&user, vaddr(USER_VA), paddr(0x100000), PAGE_SIZE, 0)},
+        {"free of direct-map memory", VMM_ERR_NOT_OWNED, vmm_free(&kernel_space, vaddr(DIRECT_MAP_BASE), big)},
         {"unmap of 4 KiB of a large page", VMM_ERR_SPLITS_LARGE,
-         vmm_unmap(&kernel_space, DIRECT_MAP_BASE, PAGE_SIZE)},
+         vmm_unmap(&kernel_space, vaddr(DIRECT_MAP_BASE), PAGE_SIZE)},
         {"a new kernel slot while a user space exists", VMM_ERR_KERNEL_SLOT,
-         vmm_kernel_reserve_slot(&kernel_space, 0xFFFFA00000000000ULL)},
+         vmm_kernel_reserve_slot(&kernel_space, vaddr(0xFFFFA00000000000ULL))},
     };
     vmm_space_destroy(&user);
     for (unsigned i = 0; i < sizeof(r) / sizeof(r[0]); i++)
@@ -277,7 +277,7 @@ KTEST(vmm, errors_are_values, "bad requests return distinct error codes and chan
  * thousands of single frames (the PMM does not merge runs it gets back). */
 #define DRAIN_MAX 16384
 struct drained {
-    paddr_t base[DRAIN_MAX];
+    uint64_t base[DRAIN_MAX];
     size_t pages[DRAIN_MAX];
     unsigned n;
 };
@@ -286,8 +286,8 @@ static void drain(struct drained *d)
 {
     d->n = 0;
     for (size_t pages = 1u << 20; pages; pages >>= 1) {
-        paddr_t p;
-        while (d->n < DRAIN_MAX && (p = pmm_alloc_pages(&kernel_pmm, pages, 0)) != PMM_NO_FRAME) {
+        uint64_t p;
+        while (d->n < DRAIN_MAX && (p = pmm_alloc_pages(&kernel_pmm, pages, 0).addr) != PMM_NO_FRAME.addr) {
             d->base[d->n] = p;
             d->pages[d->n++] = pages;
         }
@@ -298,7 +298,7 @@ static void refill(struct drained *d)
 {
     while (d->n) {
         d->n--;
-        pmm_free_pages(&kernel_pmm, d->base[d->n], d->pages[d->n]);
+        pmm_free_pages(&kernel_pmm, paddr(d->base[d->n]), d->pages[d->n]);
     }
 }
 
@@ -317,10 +317,10 @@ KTEST(vmm, exhaustion_rolls_back, "vmm_alloc that runs out of frames half-way un
     }
     /* Give back 5 frames (from the first, biggest chunk): the PML4 exists,
      * so 3 tables + 2 pages fit and the third page does not. */
-    pmm_free_pages(&kernel_pmm, d.base[0], 5);
+    pmm_free_pages(&kernel_pmm, paddr(d.base[0]), 5);
     d.base[0] += 5 * PAGE_SIZE;
     d.pages[0] -= 5;
-    int err = vmm_alloc(&user, USER_VA, 8 * PAGE_SIZE, VMM_USER | VMM_WRITE);
+    int err = vmm_alloc(&user, vaddr(USER_VA), 8 * PAGE_SIZE, VMM_USER | VMM_WRITE);
     uint64_t left = free_bytes();
     uint64_t tables = user.table_pages;
     refill(&d);
@@ -336,8 +336,8 @@ KTEST(vmm, spaces_isolate_user_halves, "two spaces map the same user address to 
     struct address_space a, b;
     KT_ASSERT_INT_EQ(VMM_OK, vmm_space_create(&kernel_vmm, &a));
     KT_ASSERT_INT_EQ(VMM_OK, vmm_space_create(&kernel_vmm, &b));
-    KT_ASSERT_INT_EQ(VMM_OK, vmm_alloc(&a, USER_VA, PAGE_SIZE, VMM_USER | VMM_WRITE));
-    KT_ASSERT_INT_EQ(VMM_OK, vmm_alloc(&b, USER_VA, PAGE_SIZE, VMM_USER | VMM_WRITE));
+    KT_ASSERT_INT_EQ(VMM_OK, vmm_alloc(&a, vaddr(USER_VA), PAGE_SIZE, VMM_USER | VMM_WRITE));
+    KT_ASSERT_INT_EQ(VMM_OK, vmm_alloc(&b, vaddr(USER_VA), PAGE_SIZE, VMM_USER | VMM_WRITE));
     volatile uint64_t *p = (volatile uint64_t *)USER_VA;
     vmm_activate(&a);
     *p = 0xAAAA;
@@ -388,9 +388,9 @@ KTEST(vmm, hundred_spaces_no_leak, "creating and destroying 100 spaces returns e
         struct address_space as;
         KT_ASSERT_INT_EQ(VMM_OK, vmm_space_create(&kernel_vmm, &as));
         /* Spread over several tables: a PT boundary, another PD, another PDPT. */
-        KT_ASSERT_INT_EQ(VMM_OK, vmm_alloc(&as, USER_VA, 3 * PAGE_SIZE, VMM_USER | VMM_WRITE));
-        KT_ASSERT_INT_EQ(VMM_OK, vmm_alloc(&as, 0x40000000ULL - PAGE_SIZE, 2 * PAGE_SIZE, VMM_USER));
-        KT_ASSERT_INT_EQ(VMM_OK, vmm_alloc(&as, 0x7FFFFFFFE000ULL, PAGE_SIZE * (i % 2 + 1), VMM_USER));
+        KT_ASSERT_INT_EQ(VMM_OK, vmm_alloc(&as, vaddr(USER_VA), 3 * PAGE_SIZE, VMM_USER | VMM_WRITE));
+        KT_ASSERT_INT_EQ(VMM_OK, vmm_alloc(&as, vaddr(0x40000000ULL - PAGE_SIZE), 2 * PAGE_SIZE, VMM_USER));
+        KT_ASSERT_INT_EQ(VMM_OK, vmm_alloc(&as, vaddr(0x7FFFFFFFE000ULL), PAGE_SIZE * (i % 2 + 1), VMM_USER));
         vmm_space_destroy(&as);
     }
     KT_ASSERT_EQ(before, free_bytes());
@@ -400,14 +400,14 @@ KTEST(vmm, walk_reads_four_levels, "a walk of a .text address reads PML4, PDPT, 
 {
     struct vmm_walk w;
     uint64_t va = (uint64_t)(uintptr_t)__text_start + 0x10;
-    vmm_walk(&kernel_space, va, &w);
+    vmm_walk(&kernel_space, vaddr(va), &w);
     KT_ASSERT_INT_EQ(4, w.steps);
     KT_ASSERT(w.mapped);
-    KT_ASSERT_EQ(va - KERNEL_VMA, w.phys);
+    KT_ASSERT_EQ(image_virt_to_phys(vaddr(va)).addr, w.phys.addr);
     KT_ASSERT_EQ(511, w.index[0]);
     KT_ASSERT_EQ(510, w.index[1]);
-    KT_ASSERT_EQ(kernel_space.pml4, w.table[0]);
-    vmm_walk(&kernel_space, DIRECT_MAP_BASE, &w);
+    KT_ASSERT_EQ(kernel_space.pml4.addr, w.table[0].addr);
+    vmm_walk(&kernel_space, vaddr(DIRECT_MAP_BASE), &w);
     KT_ASSERT_INT_EQ(kernel_vmm.gib_pages ? 2 : 3, w.steps);
     KT_ASSERT(w.entry[w.steps - 1] & PTE_PS);
 }

@@ -59,18 +59,18 @@ static int add_arena(struct arena_heap *h, size_t size)
         size_t meta_mapped = PAGE_ALIGN_UP(ar->metadata_size);
         if (h->meta_next + meta_mapped > h->end)
             return VMM_ERR_NO_MEMORY;
-        int err = vmm_alloc(h->space, h->meta_next, meta_mapped, VMM_WRITE);
+        int err = vmm_alloc(h->space, vaddr(h->meta_next), meta_mapped, VMM_WRITE);
         if (err)
             return err;
         ar->metadata = h->meta_next;
         h->meta_next += meta_mapped;
         h->mapped_bytes += meta_mapped;
     }
-    int err = vmm_alloc(h->space, base, size, h->arena_flags);
+    int err = vmm_alloc(h->space, vaddr(base), size, h->arena_flags);
     if (err) {
         if (ar->metadata) {
             size_t meta_mapped = PAGE_ALIGN_UP(ar->metadata_size);
-            vmm_free(h->space, ar->metadata, meta_mapped);
+            vmm_free(h->space, vaddr(ar->metadata), meta_mapped);
             h->meta_next -= meta_mapped;
             h->mapped_bytes -= meta_mapped;
         }
@@ -288,9 +288,9 @@ void arena_heap_destroy(struct arena_heap *h)
 {
     for (unsigned i = 0; i < h->count; i++) {
         struct heap_arena *ar = &h->arenas[i];
-        vmm_free(h->space, ar->base, ar->size);
+        vmm_free(h->space, vaddr(ar->base), ar->size);
         if (ar->metadata)
-            vmm_free(h->space, ar->metadata, PAGE_ALIGN_UP(ar->metadata_size));
+            vmm_free(h->space, vaddr(ar->metadata), PAGE_ALIGN_UP(ar->metadata_size));
     }
     h->count = 0;
     h->mapped_bytes = 0;

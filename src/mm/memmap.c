@@ -21,14 +21,14 @@
 
 /* ---- Small helpers ------------------------------------------------------ */
 
-static paddr_t min_addr(paddr_t a, paddr_t b)
+static uint64_t min_addr(uint64_t a, uint64_t b)
 {
     return a < b ? a : b;
 }
 
 /* One past the last byte of a map entry; an entry running off the top of the
  * address space is cut at the top (real RAM never gets near it). */
-static paddr_t entry_end(const struct mem_region *e)
+static uint64_t entry_end(const struct mem_region *e)
 {
     if (e->length > UINT64_MAX - e->base)
         return UINT64_MAX;
@@ -46,7 +46,7 @@ static struct pmm_range page_expand(struct pmm_range r)
     return out;
 }
 
-static int append_range(struct pmm_range *list, size_t *n, paddr_t base, paddr_t end)
+static int append_range(struct pmm_range *list, size_t *n, uint64_t base, uint64_t end)
 {
     if (*n == PMM_MAX_RANGES)
         return PMM_ERR_TOO_MANY_RANGES;
@@ -66,14 +66,14 @@ static int append_range(struct pmm_range *list, size_t *n, paddr_t base, paddr_t
  */
 
 /* The smallest entry edge strictly above pos; false when there is none. */
-static bool next_edge(const struct mem_region *map, size_t count, paddr_t pos, paddr_t *edge)
+static bool next_edge(const struct mem_region *map, size_t count, uint64_t pos, uint64_t *edge)
 {
     bool found = false;
-    paddr_t best = 0;
+    uint64_t best = 0;
     for (size_t i = 0; i < count; i++) {
         if (map[i].length == 0)
             continue;
-        paddr_t edges[2] = {map[i].base, entry_end(&map[i])};
+        uint64_t edges[2] = {map[i].base, entry_end(&map[i])};
         for (int k = 0; k < 2; k++) {
             if (edges[k] > pos && (!found || edges[k] < best)) {
                 best = edges[k];
@@ -88,7 +88,7 @@ static bool next_edge(const struct mem_region *map, size_t count, paddr_t pos, p
 enum piece_kind { PIECE_HOLE, PIECE_USABLE, PIECE_RESTRICTED };
 
 /* What covers p? Any entry that is not MEM_USABLE wins over usable ones. */
-static enum piece_kind classify(const struct mem_region *map, size_t count, paddr_t p)
+static enum piece_kind classify(const struct mem_region *map, size_t count, uint64_t p)
 {
     bool covered = false;
     for (size_t i = 0; i < count; i++) {
@@ -102,9 +102,9 @@ static enum piece_kind classify(const struct mem_region *map, size_t count, padd
 }
 
 /* Record one maximal usable stretch, shrunk inward to whole pages. */
-static int add_ram(struct pmm *pmm, paddr_t base, paddr_t end)
+static int add_ram(struct pmm *pmm, uint64_t base, uint64_t end)
 {
-    paddr_t first = PAGE_ALIGN_DOWN(base);
+    uint64_t first = PAGE_ALIGN_DOWN(base);
     if (first < base) {
         if (first > UINT64_MAX - PAGE_SIZE)
             return 0; /* the stretch starts inside the very last page */
@@ -119,8 +119,8 @@ static int add_ram(struct pmm *pmm, paddr_t base, paddr_t end)
 
 int memmap_resolve(struct pmm *pmm, const struct mem_region *map, size_t count)
 {
-    paddr_t pos = 0, next = 0;
-    paddr_t usable_start = 0;
+    uint64_t pos = 0, next = 0;
+    uint64_t usable_start = 0;
     bool in_usable = false;
 
     while (next_edge(map, count, pos, &next)) {
@@ -143,7 +143,7 @@ int memmap_resolve(struct pmm *pmm, const struct mem_region *map, size_t count)
 
 /* Is the frame at p withheld (first MiB or a reserved range)? If so, *until
  * is where that withheld stretch ends. */
-static bool withheld_at(const struct pmm_range *reserved, size_t n, paddr_t p, paddr_t *until)
+static bool withheld_at(const struct pmm_range *reserved, size_t n, uint64_t p, uint64_t *until)
 {
     if (p < LOW_MEMORY_END) {
         *until = LOW_MEMORY_END;
@@ -160,7 +160,7 @@ static bool withheld_at(const struct pmm_range *reserved, size_t n, paddr_t p, p
 }
 
 /* Where does the next withheld stretch above p begin (at most end)? */
-static paddr_t next_withheld(const struct pmm_range *reserved, size_t n, paddr_t p, paddr_t end)
+static uint64_t next_withheld(const struct pmm_range *reserved, size_t n, uint64_t p, uint64_t end)
 {
     for (size_t i = 0; i < n; i++) {
         struct pmm_range r = page_expand(reserved[i]);
@@ -174,12 +174,12 @@ int memmap_carve(struct pmm *pmm, struct pmm_range ram, const struct pmm_range *
                      size_t nreserved)
 {
     if (ram.end > pmm->limit) {
-        paddr_t cut = ram.base > pmm->limit ? ram.base : pmm->limit;
+        uint64_t cut = ram.base > pmm->limit ? ram.base : pmm->limit;
         pmm->stats.unreachable_bytes += ram.end - cut;
         ram.end = cut;
     }
 
-    paddr_t pos = ram.base, until;
+    uint64_t pos = ram.base, until;
     while (pos < ram.end) {
         if (withheld_at(reserved, nreserved, pos, &until)) {
             until = min_addr(until, ram.end);

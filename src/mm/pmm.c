@@ -31,7 +31,7 @@
 /* ---- Small helpers ------------------------------------------------------ */
 
 /* Which range of list[0..n) holds p? NULL when none does. */
-static const struct pmm_range *find_range(const struct pmm_range *list, size_t n, paddr_t p)
+static const struct pmm_range *find_range(const struct pmm_range *list, size_t n, uint64_t p)
 {
     for (size_t i = 0; i < n; i++)
         if (pmm_range_contains(&list[i], p))
@@ -40,7 +40,7 @@ static const struct pmm_range *find_range(const struct pmm_range *list, size_t n
 }
 
 /* Do the pages frames starting at base lie inside one range of list[0..n)? */
-static bool pages_inside(const struct pmm_range *list, size_t n, paddr_t base, uint64_t pages)
+static bool pages_inside(const struct pmm_range *list, size_t n, uint64_t base, uint64_t pages)
 {
     const struct pmm_range *r = find_range(list, n, base);
     return r != NULL && pages <= (r->end - base) / PAGE_SIZE;
@@ -76,7 +76,7 @@ static void push_run(struct pmm *pmm, paddr_t base, uint64_t pages)
 static __attribute__((unused)) void check_run(const struct pmm *pmm, const struct pmm_run *run,
                                                const char *who, void *caller)
 {
-    paddr_t base = run_base(pmm, run);
+    uint64_t base = run_base(pmm, run).addr;
     if (base % PAGE_SIZE != 0 || run->pages == 0 ||
         !pages_inside(pmm->avail, pmm->avail_count, base, run->pages))
         panic("%s: free list corrupt: run at %#llx claims %llu pages (caller %p)", who,
@@ -92,7 +92,7 @@ static __attribute__((unused)) paddr_t take_from_run(struct pmm *pmm, struct pmm
     /* LAB 2 STUB: panic("lab 2: not implemented: take_from_run"); */
     struct pmm_run *run = *link;
     run->pages -= count;
-    paddr_t frame = run_base(pmm, run) + run->pages * PAGE_SIZE;
+    paddr_t frame = paddr(run_base(pmm, run).addr + run->pages * PAGE_SIZE);
     if (run->pages == 0) {
         *link = run->next;
         pmm->stats.free_runs--;
@@ -119,7 +119,7 @@ int pmm_init(struct pmm *pmm, struct phys_window window, const struct mem_region
     pmm->window = window;
     pmm->free_list = NULL;
     pmm->stats = (struct pmm_stats){0};
-    pmm->limit = PAGE_ALIGN_DOWN(limit);
+    pmm->limit = PAGE_ALIGN_DOWN(limit.addr);
     pmm->ram_count = 0;
     pmm->avail_count = 0;
 
@@ -134,7 +134,7 @@ int pmm_init(struct pmm *pmm, struct phys_window window, const struct mem_region
     /* Push from the top down so the list starts at the lowest address. */
     for (size_t i = pmm->avail_count; i > 0; i--) {
         const struct pmm_range *r = &pmm->avail[i - 1];
-        push_run(pmm, r->base, (r->end - r->base) / PAGE_SIZE);
+        push_run(pmm, paddr(r->base), (r->end - r->base) / PAGE_SIZE);
     }
     return 0;
 }
@@ -214,9 +214,10 @@ paddr_t pmm_alloc_pages(struct pmm *pmm, size_t count, unsigned flags)
  * this is one range lookup; only when something is wrong does it go page by
  * page, to name the first bad frame.
  */
-static void check_free(const struct pmm *pmm, const char *who, paddr_t base, size_t count,
+static void check_free(const struct pmm *pmm, const char *who, paddr_t frames, size_t count,
                        void *caller)
 {
+    uint64_t base = frames.addr;
     unsigned long long addr = base;
     if (base % PAGE_SIZE != 0)
         panic("%s: frame %#llx is not page-aligned (caller %p)", who, addr, caller);
@@ -225,8 +226,8 @@ static void check_free(const struct pmm *pmm, const char *who, paddr_t base, siz
 
     if (!pages_inside(pmm->avail, pmm->avail_count, base, count)) {
         for (size_t i = 0; i < count; i++) {
-            paddr_t frame = base + i * PAGE_SIZE;
-            if (frame < base || !pmm_is_usable(pmm, frame))
+            uint64_t frame = base + i * PAGE_SIZE;
+            if (frame < base || !pmm_is_usable(pmm, paddr(frame)))
                 panic("%s: frame %#llx is outside usable RAM (caller %p)", who,
                       (unsigned long long)frame, caller);
             if (find_range(pmm->avail, pmm->avail_count, frame) == NULL)
@@ -240,10 +241,10 @@ static void check_free(const struct pmm *pmm, const char *who, paddr_t base, siz
 #ifdef PMM_DEBUG
     /* A double free would put the same frame on the list twice and, later,
      * hand it to two owners. Catching it costs a walk of the whole list. */
-    paddr_t end = base + count * PAGE_SIZE;
+    uint64_t end = base + count * PAGE_SIZE;
     for (const struct pmm_run *run = pmm->free_list; run != NULL; run = run->next) {
-        paddr_t run_start = run_base(pmm, run);
-        paddr_t run_end = run_start + run->pages * PAGE_SIZE;
+        uint64_t run_start = run_base(pmm, run).addr;
+        uint64_t run_end = run_start + run->pages * PAGE_SIZE;
         if (run_start < end && base < run_end)
             panic("%s: frame %#llx is already free (caller %p)", who,
                   (unsigned long long)(base > run_start ? base : run_start), caller);
@@ -272,14 +273,14 @@ void pmm_get_stats(const struct pmm *pmm, struct pmm_stats *stats)
 
 bool pmm_is_usable(const struct pmm *pmm, paddr_t p)
 {
-    return find_range(pmm->ram, pmm->ram_count, p) != NULL;
+    return find_range(pmm->ram, pmm->ram_count, p.addr) != NULL;
 }
 
 bool pmm_is_free(const struct pmm *pmm, paddr_t p)
 {
     for (const struct pmm_run *run = pmm->free_list; run != NULL; run = run->next) {
-        paddr_t base = run_base(pmm, run);
-        if (p >= base && (p - base) / PAGE_SIZE < run->pages)
+        uint64_t base = run_base(pmm, run).addr;
+        if (p.addr >= base && (p.addr - base) / PAGE_SIZE < run->pages)
             return true;
     }
     return false;

@@ -27,7 +27,7 @@ size_t pmm_withheld_count;
 
 extern char __kernel_phys_start[], __kernel_phys_end[];
 
-static void withhold(paddr_t base, paddr_t end, const char *what)
+static void withhold(uint64_t base, uint64_t end, const char *what)
 {
     pmm_withheld[pmm_withheld_count] = (struct pmm_range){base, end};
     pmm_withheld_what[pmm_withheld_count] = what;
@@ -38,7 +38,7 @@ void pmm_boot_init(const struct boot_info *info)
 {
     pmm_withheld_count = 0;
     /* The linker script defines these at physical addresses (below 2 GiB). */
-    withhold((paddr_t)(uintptr_t)__kernel_phys_start, (paddr_t)(uintptr_t)__kernel_phys_end,
+    withhold((uint64_t)(uintptr_t)__kernel_phys_start, (uint64_t)(uintptr_t)__kernel_phys_end,
              "kernel image");
     withhold(info->mbi_phys, info->mbi_phys + info->mbi_size, "Multiboot2 information");
     for (size_t i = 0; i < info->module_count; i++)
@@ -46,7 +46,7 @@ void pmm_boot_init(const struct boot_info *info)
 
     struct phys_window direct_map = {DIRECT_MAP_BASE};
     int err = pmm_init(&kernel_pmm, direct_map, info->regions, info->region_count, pmm_withheld,
-                       pmm_withheld_count, BOOT_DIRECT_MAP_SIZE);
+                       pmm_withheld_count, paddr(BOOT_DIRECT_MAP_SIZE));
     if (err)
         panic("pmm_boot_init: pmm_init failed: %s", pmm_strerror(err));
     pmm_get_stats(&kernel_pmm, &pmm_boot_stats);
@@ -56,8 +56,8 @@ static void print_run(paddr_t base, uint64_t pages, void *ctx)
 {
     unsigned *shown = ctx;
     if ((*shown)++ < 8)
-        kprintf("pmm:   free run 0x%016llx-0x%016llx %8llu pages\n", (unsigned long long)base,
-                (unsigned long long)(base + pages * PAGE_SIZE), (unsigned long long)pages);
+        kprintf("pmm:   free run 0x%016llx-0x%016llx %8llu pages\n", (unsigned long long)base.addr,
+                (unsigned long long)(base.addr + pages * PAGE_SIZE), (unsigned long long)pages);
 }
 
 void pmm_boot_report(void)

@@ -75,7 +75,7 @@ static __attribute__((unused)) unsigned entry_vmm_flags(pte_t e)
 static paddr_t new_table(struct address_space *as)
 {
     paddr_t t = pmm_alloc_page_flags(as->vmm->pmm, PMM_ZERO);
-    if (t != PMM_NO_FRAME)
+    if (pmm_got_frame(t))
         as->table_pages++;
     return t;
 }
@@ -154,9 +154,9 @@ static int slot_for(struct address_space *as, uint64_t va, int target, pte_t **s
             if (level == VMM_LEVELS && !is_user(va) && (!as->kernel || as->vmm->user_spaces))
                 return VMM_ERR_KERNEL_SLOT;
             paddr_t t = new_table(as);
-            if (t == PMM_NO_FRAME)
+            if (!pmm_got_frame(t))
                 return VMM_ERR_NO_MEMORY;
-            *e = t | PTE_PRESENT | PTE_WRITE | (is_user(va) ? PTE_USER : 0);
+            *e = t.addr | PTE_PRESENT | PTE_WRITE | (is_user(va) ? PTE_USER : 0);
         } else if (pte_is_leaf(*e, level)) {
             return VMM_ERR_ALREADY_MAPPED; /* a large page is in the way */
         }
@@ -349,37 +349,37 @@ int vmm_kernel_space_init(struct vmm *vmm, struct address_space *as)
 {
     *as = (struct address_space){.vmm = vmm, .kernel = true};
     as->pml4 = new_table(as);
-    if (as->pml4 == PMM_NO_FRAME)
+    if (!pmm_got_frame(as->pml4))
         return VMM_ERR_NO_MEMORY;
     vmm->kernel_pml4 = as->pml4;
     return VMM_OK;
 }
 
-int vmm_kernel_reserve_slot(struct address_space *kernel, uint64_t va)
+int vmm_kernel_reserve_slot(struct address_space *kernel, vaddr_t va)
 {
-    if (!vmm_is_canonical(va))
+    if (!vmm_is_canonical(va.addr))
         return VMM_ERR_NONCANONICAL;
-    if (is_user(va) || !kernel->kernel)
+    if (is_user(va.addr) || !kernel->kernel)
         return VMM_ERR_USER_ADDRESS;
-    pte_t *e = &vmm_table_at(kernel->vmm, kernel->pml4)[vmm_index(va, VMM_LEVELS)];
+    pte_t *e = &vmm_table_at(kernel->vmm, kernel->pml4)[vmm_index(va.addr, VMM_LEVELS)];
     if (*e & PTE_PRESENT)
         return VMM_OK;
     if (kernel->vmm->user_spaces)
         return VMM_ERR_KERNEL_SLOT;
     paddr_t t = new_table(kernel);
-    if (t == PMM_NO_FRAME)
+    if (!pmm_got_frame(t))
         return VMM_ERR_NO_MEMORY;
-    *e = t | PTE_PRESENT | PTE_WRITE;
+    *e = t.addr | PTE_PRESENT | PTE_WRITE;
     return VMM_OK;
 }
 
 int vmm_space_create(struct vmm *vmm, struct address_space *as)
 {
     *as = (struct address_space){.vmm = vmm};
-    if (vmm->kernel_pml4 == 0)
+    if (!pmm_got_frame(vmm->kernel_pml4))
         return VMM_ERR_BAD_ARGUMENT;
     as->pml4 = new_table(as);
-    if (as->pml4 == PMM_NO_FRAME)
+    if (!pmm_got_frame(as->pml4))
         return VMM_ERR_NO_MEMORY;
     const pte_t *kernel = vmm_table_at(vmm, vmm->kernel_pml4);
     pte_t *mine = vmm_table_at(vmm, as->pml4);
@@ -411,23 +411,23 @@ static void destroy_table(struct address_space *as, paddr_t table, int level)
 
 void vmm_space_destroy(struct address_space *as)
 {
-    if (as->kernel || as->pml4 == 0)
+    if (as->kernel || !pmm_got_frame(as->pml4))
         return;
-    if (as->pml4 == as->vmm->active_pml4)
+    if (as->pml4.addr == as->vmm->active_pml4.addr)
         panic("vmm_space_destroy: the space with PML4 at %#llx is active (in CR3); activate "
               "another space first (caller %p)",
-              (unsigned long long)as->pml4, CALLER_ADDRESS());
+              (unsigned long long)as->pml4.addr, CALLER_ADDRESS());
     pte_t *top = vmm_table_at(as->vmm, as->pml4);
     for (unsigned i = 0; i < VMM_ENTRIES / 2; i++)
         if (top[i] & PTE_PRESENT)
             destroy_table(as, pte_addr(top[i], VMM_LEVELS), VMM_LEVELS - 1);
     free_table(as, as->pml4);
-    as->pml4 = 0;
+    as->pml4 = PMM_NO_FRAME;
     as->vmm->user_spaces--;
 }
 
 /* The largest page that fits at va/pa with `remaining` bytes to go. */
-static __attribute__((unused)) int leaf_level(const struct vmm *vmm, uint64_t va, paddr_t pa,
+static __attribute__((unused)) int leaf_level(const struct vmm *vmm, uint64_t va, uint64_t pa,
                                               uint64_t remaining, unsigned flags)
 {
     if (flags & VMM_LARGE) {
@@ -439,70 +439,70 @@ static __attribute__((unused)) int leaf_level(const struct vmm *vmm, uint64_t va
     return 1;
 }
 
-int vmm_map(struct address_space *as, uint64_t va, paddr_t pa, uint64_t size, unsigned flags)
+int vmm_map(struct address_space *as, vaddr_t va, paddr_t pa, uint64_t size, unsigned flags)
 {
-    int err = check_range(as, va, size, flags);
+    int err = check_range(as, va.addr, size, flags);
     if (err)
         return err;
-    if (pa & (PAGE_SIZE - 1))
+    if (pa.addr & (PAGE_SIZE - 1))
         return VMM_ERR_MISALIGNED;
-    if (pa + size < pa || pa + size > (1ULL << 52))
+    if (pa.addr + size < pa.addr || pa.addr + size > (1ULL << 52))
         return VMM_ERR_BAD_ARGUMENT;
-    err = check_unmapped(as, va, va + size - 1);
+    err = check_unmapped(as, va.addr, va.addr + size - 1);
     if (err)
         return err;
 
     /* LAB 3 BEGIN: the second pass: write a leaf per page (largest that fits), undo on failure */
     /* LAB 3 STUB: panic("lab 3: not implemented: vmm_map (writing the entries)"); */
     struct empty_slots empty;
-    note_empty_slots(as, va, size, &empty);
+    note_empty_slots(as, va.addr, size, &empty);
     pte_t bits = leaf_bits(as->vmm, flags);
     for (uint64_t done = 0; done < size;) {
-        int level = leaf_level(as->vmm, va + done, pa + done, size - done, flags);
+        int level = leaf_level(as->vmm, va.addr + done, pa.addr + done, size - done, flags);
         pte_t *slot;
-        err = slot_for(as, va + done, level, &slot);
+        err = slot_for(as, va.addr + done, level, &slot);
         if (err) {
-            undo(as, va, done, size, &empty);
+            undo(as, va.addr, done, size, &empty);
             return err;
         }
-        *slot = (pa + done) | bits | (level > 1 ? PTE_PS : 0);
+        *slot = (pa.addr + done) | bits | (level > 1 ? PTE_PS : 0);
         done += vmm_level_size(level);
     }
     return VMM_OK;
     /* LAB 3 END */
 }
 
-int vmm_unmap(struct address_space *as, uint64_t va, uint64_t size)
+int vmm_unmap(struct address_space *as, vaddr_t va, uint64_t size)
 {
     /* LAB 3 BEGIN: check the range, check that all of it is mapped, clear, free empty tables */
-    /* LAB 3 STUB: (void)as; (void)va; (void)size; */
+    /* LAB 3 STUB: (void)as; (void)va.addr; (void)size; */
     /* LAB 3 STUB: panic("lab 3: not implemented: vmm_unmap"); */
-    int err = check_range(as, va, size, 0);
+    int err = check_range(as, va.addr, size, 0);
     if (err)
         return err;
-    err = check_mapped(as, va, va + size - 1, false);
+    err = check_mapped(as, va.addr, va.addr + size - 1, false);
     if (err)
         return err;
-    clear_entries(as, va, va + size - 1);
-    prune(as, va, va + size - 1);
+    clear_entries(as, va.addr, va.addr + size - 1);
+    prune(as, va.addr, va.addr + size - 1);
     return VMM_OK;
     /* LAB 3 END */
 }
 
-int vmm_protect(struct address_space *as, uint64_t va, uint64_t size, unsigned flags)
+int vmm_protect(struct address_space *as, vaddr_t va, uint64_t size, unsigned flags)
 {
     flags &= ~VMM_LARGE;
-    int err = check_range(as, va, size, flags);
+    int err = check_range(as, va.addr, size, flags);
     if (err)
         return err;
-    uint64_t last = va + size - 1;
-    err = check_mapped(as, va, last, false);
+    uint64_t last = va.addr + size - 1;
+    err = check_mapped(as, va.addr, last, false);
     if (err)
         return err;
     const struct vmm *vmm = as->vmm;
     bool one_by_one = vmm->invalidate_page && size / PAGE_SIZE <= VMM_INVLPG_LIMIT;
     pte_t bits = leaf_bits(vmm, flags);
-    for (uint64_t v = va;;) {
+    for (uint64_t v = va.addr;;) {
         pte_t *e;
         int level = find(as, v, &e);
         *e = (*e & (PTE_ADDR_MASK | PTE_PS | PTE_OWNED)) | bits;
@@ -518,66 +518,66 @@ int vmm_protect(struct address_space *as, uint64_t va, uint64_t size, unsigned f
     return VMM_OK;
 }
 
-int vmm_alloc(struct address_space *as, uint64_t va, uint64_t size, unsigned flags)
+int vmm_alloc(struct address_space *as, vaddr_t va, uint64_t size, unsigned flags)
 {
     flags &= ~VMM_LARGE; /* always 4 KiB pages: frames come one at a time */
-    int err = check_range(as, va, size, flags);
+    int err = check_range(as, va.addr, size, flags);
     if (err)
         return err;
-    err = check_unmapped(as, va, va + size - 1);
+    err = check_unmapped(as, va.addr, va.addr + size - 1);
     if (err)
         return err;
 
     struct empty_slots empty;
-    note_empty_slots(as, va, size, &empty);
+    note_empty_slots(as, va.addr, size, &empty);
     pte_t bits = leaf_bits(as->vmm, flags) | PTE_OWNED;
     for (uint64_t done = 0; done < size; done += PAGE_SIZE) {
         paddr_t frame = pmm_alloc_page_flags(as->vmm->pmm, PMM_ZERO);
-        if (frame == PMM_NO_FRAME) {
-            undo(as, va, done, size, &empty);
+        if (!pmm_got_frame(frame)) {
+            undo(as, va.addr, done, size, &empty);
             return VMM_ERR_NO_MEMORY;
         }
         pte_t *slot;
-        err = slot_for(as, va + done, 1, &slot);
+        err = slot_for(as, va.addr + done, 1, &slot);
         if (err) {
             pmm_free_page(as->vmm->pmm, frame);
-            undo(as, va, done, size, &empty);
+            undo(as, va.addr, done, size, &empty);
             return err;
         }
-        *slot = frame | bits;
+        *slot = frame.addr | bits;
         as->owned_pages++;
     }
     return VMM_OK;
 }
 
-int vmm_free(struct address_space *as, uint64_t va, uint64_t size)
+int vmm_free(struct address_space *as, vaddr_t va, uint64_t size)
 {
-    int err = check_range(as, va, size, 0);
+    int err = check_range(as, va.addr, size, 0);
     if (err)
         return err;
-    err = check_mapped(as, va, va + size - 1, true);
+    err = check_mapped(as, va.addr, va.addr + size - 1, true);
     if (err)
         return err;
-    clear_entries(as, va, va + size - 1);
-    prune(as, va, va + size - 1);
+    clear_entries(as, va.addr, va.addr + size - 1);
+    prune(as, va.addr, va.addr + size - 1);
     return VMM_OK;
 }
 
-int vmm_translate(const struct address_space *as, uint64_t va, paddr_t *pa, unsigned *flags,
+int vmm_translate(const struct address_space *as, vaddr_t va, paddr_t *pa, unsigned *flags,
                   uint64_t *page_size)
 {
-    /* LAB 3 BEGIN: find va's leaf; report the byte's physical address, the flags, the page size */
-    /* LAB 3 STUB: (void)as; (void)va; (void)pa; (void)flags; (void)page_size; */
+    /* LAB 3 BEGIN: find va.addr's leaf; report the byte's physical address, the flags, the page size */
+    /* LAB 3 STUB: (void)as; (void)va.addr; (void)pa; (void)flags; (void)page_size; */
     /* LAB 3 STUB: return VMM_ERR_NOT_MAPPED; */
-    if (!vmm_is_canonical(va))
+    if (!vmm_is_canonical(va.addr))
         return VMM_ERR_NONCANONICAL;
     pte_t *e;
-    int level = find(as, va, &e);
+    int level = find(as, va.addr, &e);
     if (!(*e & PTE_PRESENT))
         return VMM_ERR_NOT_MAPPED;
     uint64_t size = vmm_level_size(level);
     if (pa)
-        *pa = pte_addr(*e, level) + (va & (size - 1));
+        *pa = paddr(pte_addr(*e, level).addr + (va.addr & (size - 1)));
     if (flags)
         *flags = entry_vmm_flags(*e) | (level > 1 ? VMM_LARGE : 0);
     if (page_size)

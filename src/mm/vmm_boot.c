@@ -57,7 +57,7 @@ static void tlb_invalidate_all(void)
 
 void vmm_activate(struct address_space *as)
 {
-    write_cr3(as->pml4);
+    write_cr3(as->pml4.addr);
     active_space = as;
     as->vmm->active_pml4 = as->pml4;
 }
@@ -79,7 +79,7 @@ static void map_image(const char *what, uint64_t start, uint64_t end, unsigned f
     end = PAGE_ALIGN_UP(end);
     if (end <= start)
         return;
-    int err = vmm_map(&kernel_space, start, start - KERNEL_VMA, end - start, flags);
+    int err = vmm_map(&kernel_space, vaddr(start), image_virt_to_phys(vaddr(start)), end - start, flags);
     if (err)
         panic("vmm_boot_init: mapping the kernel's %s %#llx-%#llx failed: %s", what,
               (unsigned long long)start, (unsigned long long)end, vmm_strerror(err));
@@ -144,7 +144,7 @@ void vmm_boot_init(const struct boot_info *info, const struct cpu_features *cpu)
     vmm_boot_stats.direct_map_page_size = cpu->pdpe1gb ? HUGE_PAGE_SIZE : LARGE_PAGE_SIZE;
     vmm_boot_stats.direct_map_bytes = direct_map_size(info, vmm_boot_stats.direct_map_page_size);
     uint64_t t0 = rdtsc();
-    err = vmm_map(&kernel_space, DIRECT_MAP_BASE, 0, vmm_boot_stats.direct_map_bytes,
+    err = vmm_map(&kernel_space, vaddr(DIRECT_MAP_BASE), paddr(0), vmm_boot_stats.direct_map_bytes,
                   VMM_WRITE | VMM_LARGE);
     vmm_boot_stats.direct_map_cycles = rdtsc() - t0;
     if (err)
@@ -160,8 +160,8 @@ void vmm_boot_init(const struct boot_info *info, const struct cpu_features *cpu)
     vmm_boot_stats.image_table_pages = kernel_space.table_pages - before;
 
     /* Top-level slots for the heap and the stacks, so every space shares them. */
-    if ((err = vmm_kernel_reserve_slot(&kernel_space, KERNEL_HEAP_BASE)) ||
-        (err = vmm_kernel_reserve_slot(&kernel_space, KERNEL_STACKS_BASE)))
+    if ((err = vmm_kernel_reserve_slot(&kernel_space, vaddr(KERNEL_HEAP_BASE))) ||
+        (err = vmm_kernel_reserve_slot(&kernel_space, vaddr(KERNEL_STACKS_BASE))))
         panic("vmm_boot_init: reserving the kernel's heap and stack slots failed: %s",
               vmm_strerror(err));
 
@@ -175,7 +175,7 @@ void vmm_boot_report(void)
     const struct vmm_boot_stats *s = &vmm_boot_stats;
     kprintf("vmm: kernel page tables at %#llx: direct map %llu MiB with %s pages (%llu table "
             "pages), image %llu pages (%llu table pages, %llu guard pages), NX %s\n",
-            (unsigned long long)kernel_space.pml4, (unsigned long long)(s->direct_map_bytes >> 20),
+            (unsigned long long)kernel_space.pml4.addr, (unsigned long long)(s->direct_map_bytes >> 20),
             s->direct_map_page_size == HUGE_PAGE_SIZE ? "1 GiB" : "2 MiB",
             (unsigned long long)s->direct_map_table_pages, (unsigned long long)s->image_pages,
             (unsigned long long)s->image_table_pages, (unsigned long long)s->guard_pages,
@@ -192,7 +192,7 @@ int kstack_alloc(struct kstack *ks)
         if (kstack_used[i])
             continue;
         uint64_t top = KERNEL_STACKS_BASE + (uint64_t)(i + 1) * KSTACK_SLOT_SIZE;
-        int err = vmm_alloc(&kernel_space, top - KSTACK_SIZE, KSTACK_SIZE, VMM_WRITE);
+        int err = vmm_alloc(&kernel_space, vaddr(top - KSTACK_SIZE), KSTACK_SIZE, VMM_WRITE);
         if (err)
             return err;
         kstack_used[i] = true;
@@ -204,7 +204,7 @@ int kstack_alloc(struct kstack *ks)
 
 void kstack_free(struct kstack *ks)
 {
-    int err = vmm_free(&kernel_space, ks->bottom, KSTACK_SIZE);
+    int err = vmm_free(&kernel_space, vaddr(ks->bottom), KSTACK_SIZE);
     if (err || ks->slot >= KSTACK_SLOTS || !kstack_used[ks->slot])
         panic("kstack_free: %#llx is not a live kernel stack: %s (caller %p)",
               (unsigned long long)ks->bottom, vmm_strerror(err), CALLER_ADDRESS());
@@ -249,7 +249,7 @@ static int explain_summary(const struct trap_frame *frame, uint64_t cr2, char *b
     if (v != VEC_PAGE_FAULT || !active_space)
         return 0;
     struct vmm_walk w;
-    vmm_walk(active_space, cr2, &w);
+    vmm_walk(active_space, vaddr(cr2), &w);
     if (w.steps == 0)
         return 0;
     if (!w.mapped)
@@ -257,7 +257,7 @@ static int explain_summary(const struct trap_frame *frame, uint64_t cr2, char *b
                          vmm_level_name(VMM_LEVELS - w.steps + 1));
     char flags[64];
     vmm_entry_flags(w.entry[w.steps - 1], flags, sizeof(flags));
-    return ksnprintf(buf, size, "; cr2 is mapped to %#llx with flags %s", (unsigned long long)w.phys,
+    return ksnprintf(buf, size, "; cr2 is mapped to %#llx with flags %s", (unsigned long long)w.phys.addr,
                      flags);
 }
 
@@ -267,5 +267,5 @@ static void explain_details(const struct trap_frame *frame, uint64_t cr2, const 
         return;
     char p[8];
     ksnprintf(p, sizeof(p), "%s ", prefix);
-    vmm_dump_address(active_space, cr2, vmm_print_kprintf, p);
+    vmm_dump_address(active_space, vaddr(cr2), vmm_print_kprintf, p);
 }

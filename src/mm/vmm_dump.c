@@ -11,8 +11,9 @@
 #include "lib/format.h"
 #include "mm/layout.h"
 
-void vmm_walk(const struct address_space *as, uint64_t va, struct vmm_walk *walk)
+void vmm_walk(const struct address_space *as, vaddr_t virt, struct vmm_walk *walk)
 {
+    uint64_t va = virt.addr;
     *walk = (struct vmm_walk){0};
     if (!vmm_is_canonical(va))
         return;
@@ -29,7 +30,7 @@ void vmm_walk(const struct address_space *as, uint64_t va, struct vmm_walk *walk
         if (pte_is_leaf(e, level)) {
             walk->mapped = true;
             walk->page_size = vmm_level_size(level);
-            walk->phys = pte_addr(e, level) + (va & (walk->page_size - 1));
+            walk->phys = paddr(pte_addr(e, level).addr + (va & (walk->page_size - 1)));
             return;
         }
         table = pte_addr(e, level);
@@ -81,13 +82,13 @@ static void describe_access(pte_t e, char *buf, size_t size)
               (e & PTE_NX) ? "no-exec" : "executable", (e & PTE_USER) ? "user" : "kernel-only");
 }
 
-void vmm_dump_address(const struct address_space *as, uint64_t va, vmm_print_fn print, void *ctx)
+void vmm_dump_address(const struct address_space *as, vaddr_t va, vmm_print_fn print, void *ctx)
 {
     char line[160], flags[64], access[64];
     struct vmm_walk w;
     vmm_walk(as, va, &w);
     ksnprintf(line, sizeof(line), "walk of %#llx in the space with PML4 at %#llx:",
-              (unsigned long long)va, (unsigned long long)as->pml4);
+              (unsigned long long)va.addr, (unsigned long long)as->pml4.addr);
     print(ctx, line);
     if (w.steps == 0) {
         print(ctx, "  not canonical: bits 63..47 differ, so no table is read (#GP, not #PF)");
@@ -102,17 +103,17 @@ void vmm_dump_address(const struct address_space *as, uint64_t va, vmm_print_fn 
                                                : "next table";
         char target[24] = "";
         if (e & PTE_PRESENT)
-            ksnprintf(target, sizeof(target), "%#llx", (unsigned long long)pte_addr(e, level));
+            ksnprintf(target, sizeof(target), "%#llx", (unsigned long long)pte_addr(e, level).addr);
         ksnprintf(line, sizeof(line), "  %-4s[%3u] at %#llx = 0x%016llx  %-12s %-12s %s",
                   vmm_level_name(level), w.index[s],
-                  (unsigned long long)(w.table[s] + w.index[s] * sizeof(pte_t)),
+                  (unsigned long long)(w.table[s].addr + w.index[s] * sizeof(pte_t)),
                   (unsigned long long)e, what, target, flags);
         print(ctx, line);
     }
     if (w.mapped) {
         describe_access(w.entry[w.steps - 1], access, sizeof(access));
         ksnprintf(line, sizeof(line), "  => physical %#llx (%s page, %s)",
-                  (unsigned long long)w.phys, size_name(w.page_size), access);
+                  (unsigned long long)w.phys.addr, size_name(w.page_size), access);
     } else {
         ksnprintf(line, sizeof(line), "  => not mapped: the %s entry is not present",
                   vmm_level_name(VMM_LEVELS - w.steps + 1));
@@ -124,7 +125,7 @@ void vmm_dump_address(const struct address_space *as, uint64_t va, vmm_print_fn 
 struct dump_run {
     bool open;
     uint64_t va, next_va;
-    paddr_t pa, next_pa;
+    uint64_t pa, next_pa;
     uint64_t page_size, pages;
     pte_t bits;      /* the permission bits every page of the run has */
     bool scattered;  /* the frames are not one physically contiguous range */
@@ -146,7 +147,7 @@ static void dump_flush(struct dump_run *r, vmm_print_fn print, void *ctx)
     r->open = false;
 }
 
-static void dump_leaf(struct dump_run *r, uint64_t va, paddr_t pa, uint64_t size, pte_t bits,
+static void dump_leaf(struct dump_run *r, uint64_t va, uint64_t pa, uint64_t size, pte_t bits,
                       vmm_print_fn print, void *ctx)
 {
     /* Pages next to each other with the same size and rights make one line;
@@ -175,7 +176,7 @@ static void dump_table(const struct address_space *as, paddr_t table, int level,
         if (!(e & PTE_PRESENT))
             continue;
         if (pte_is_leaf(e, level))
-            dump_leaf(r, va, pte_addr(e, level), vmm_level_size(level), e & DUMP_BITS, print, ctx);
+            dump_leaf(r, va, pte_addr(e, level).addr, vmm_level_size(level), e & DUMP_BITS, print, ctx);
         else
             dump_table(as, pte_addr(e, level), level - 1, va, r, print, ctx);
     }
@@ -185,7 +186,7 @@ void vmm_dump_space(const struct address_space *as, vmm_print_fn print, void *ct
 {
     char line[120];
     ksnprintf(line, sizeof(line), "address space with PML4 at %#llx (%s):",
-              (unsigned long long)as->pml4, as->kernel ? "the kernel's" : "a user space");
+              (unsigned long long)as->pml4.addr, as->kernel ? "the kernel's" : "a user space");
     print(ctx, line);
     struct dump_run run = {0};
     dump_table(as, as->pml4, VMM_LEVELS, 0, &run, print, ctx);

@@ -70,13 +70,13 @@ static void copy_into_space(struct address_space *space, uint64_t va, const uint
 {
     while (len > 0) {
         paddr_t pa;
-        if (vmm_translate(space, va, &pa, NULL, NULL) != VMM_OK)
+        if (vmm_translate(space, vaddr(va), &pa, NULL, NULL) != VMM_OK)
             panic("process: %#llx is not mapped though the loader just mapped it",
                   (unsigned long long)va);
         uint64_t chunk = PAGE_SIZE - (va & (PAGE_SIZE - 1));
         if (chunk > len)
             chunk = len;
-        memcpy(phys_window_ptr(&kernel_vmm.window, pa), src, chunk);
+        memcpy(phys_to_virt(pa), src, chunk);
         va += chunk;
         src += chunk;
         len -= chunk;
@@ -109,13 +109,13 @@ static int load(struct process *p, const uint8_t *image, size_t size, struct pro
         const struct elf_segment *s = &p->elf.segments[i];
         uint64_t start = PAGE_ALIGN_DOWN(s->vaddr);
         uint64_t end = PAGE_ALIGN_UP(s->vaddr + s->memsz);
-        verr = vmm_alloc(&p->space, start, end - start, s->vmm_flags);
+        verr = vmm_alloc(&p->space, vaddr(start), end - start, s->vmm_flags);
         if (verr)
             return refuse(out, PROC_ERR_NO_MEMORY, "mapping a segment failed: %s", vmm_strerror(verr));
         copy_into_space(&p->space, s->vaddr, image + s->offset, s->filesz);
     }
 
-    verr = vmm_alloc(&p->space, USER_STACK_TOP - USER_STACK_SIZE, USER_STACK_SIZE,
+    verr = vmm_alloc(&p->space, vaddr(USER_STACK_TOP - USER_STACK_SIZE), USER_STACK_SIZE,
                      VMM_USER | VMM_WRITE);
     if (verr)
         return refuse(out, PROC_ERR_NO_MEMORY, "mapping the stack failed: %s", vmm_strerror(verr));
@@ -319,7 +319,7 @@ int process_run_module(const char *name, struct process_result *out)
                       "line in iso/grub.cfg)",
                       name);
     }
-    const void *image = phys_window_ptr(&kernel_vmm.window, m->start);
+    const void *image = phys_to_virt(paddr(m->start));
     return process_run(name, image, (size_t)(m->end - m->start), out);
 }
 

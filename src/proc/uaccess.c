@@ -25,7 +25,7 @@ static int check_page(const struct address_space *as, uint64_t va, bool write, p
         return UACCESS_ERR_KERNEL;
     unsigned flags;
     uint64_t page_size;
-    if (vmm_translate(as, va, pa, &flags, &page_size) != VMM_OK)
+    if (vmm_translate(as, vaddr(va), pa, &flags, &page_size) != VMM_OK)
         return UACCESS_ERR_UNMAPPED;
     if (!(flags & VMM_USER))
         return UACCESS_ERR_NOT_USER;
