@@ -2,26 +2,31 @@
  * dev/vga.c - write text to the VGA text buffer at physical 0xB8000.
  *
  * Each cell is two bytes: the character and its colour. The buffer is reached
- * through the kernel's window onto the first GiB of physical memory.
+ * through the direct map (phys_to_virt).
  */
 #include "dev/vga.h"
 
 #include <stdint.h>
 
-#include "mm/layout.h"
+#include "mm/addr.h"
 
 #define VGA_PHYS 0xB8000
 #define VGA_COLS 80
 #define VGA_ROWS 25
 #define VGA_COLOUR 0x07 /* light grey on black */
 
-static volatile uint16_t *const screen = (volatile uint16_t *)(DIRECT_MAP_BASE + VGA_PHYS);
 static int row, col;
+
+/* The buffer, through the direct map (the bootstrap tables map it too). */
+static volatile uint16_t *cells(void)
+{
+    return phys_to_virt(paddr(VGA_PHYS));
+}
 
 static void clear_row(int r)
 {
     for (int c = 0; c < VGA_COLS; c++)
-        screen[r * VGA_COLS + c] = (uint16_t)(VGA_COLOUR << 8 | ' ');
+        cells()[r * VGA_COLS + c] = (uint16_t)(VGA_COLOUR << 8 | ' ');
 }
 
 void vga_init(void)
@@ -37,7 +42,7 @@ static void newline(void)
     if (++row < VGA_ROWS)
         return;
     for (int i = 0; i < (VGA_ROWS - 1) * VGA_COLS; i++)
-        screen[i] = screen[i + VGA_COLS];
+        cells()[i] = cells()[i + VGA_COLS];
     row = VGA_ROWS - 1;
     clear_row(row);
 }
@@ -50,7 +55,7 @@ void vga_putc(char c)
     }
     if (c == '\r')
         return;
-    screen[row * VGA_COLS + col] = (uint16_t)(VGA_COLOUR << 8 | (uint8_t)c);
+    cells()[row * VGA_COLS + col] = (uint16_t)(VGA_COLOUR << 8 | (uint8_t)c);
     if (++col == VGA_COLS)
         newline();
 }

@@ -11,6 +11,7 @@
 #include "ktest/ktest.h"
 #include "lib/cmdline.h"
 #include "lib/string.h"
+#include "mm/addr.h"
 #include "mm/layout.h"
 
 extern char boot_tables_start[], boot_tables_end[];
@@ -47,7 +48,7 @@ KTEST(boot, bootstrap_tables_match_layout, "the bootstrap tables map BOOT_DIRECT
     KT_ASSERT_EQ(expected, (uint64_t)(boot_tables_end - boot_tables_start));
     /* the direct map reaches the image's first byte (the kernel's own tables
      * replaced the bootstrap ones, but keep the direct map) */
-    volatile uint8_t *direct = (volatile uint8_t *)(DIRECT_MAP_BASE + KERNEL_LOAD_PHYS);
+    volatile uint8_t *direct = phys_to_virt(paddr(KERNEL_LOAD_PHYS));
     KT_ASSERT_EQ(0xd6, direct[0]); /* first byte of the Multiboot2 header magic 0xE85250D6 */
 }
 

@@ -13,6 +13,7 @@
 #include "ktest/ktest.h"
 #include "lib/format.h"
 #include "lib/string.h"
+#include "mm/addr.h"
 #include "mm/layout.h"
 #include "mm/pmm_boot.h"
 
@@ -28,7 +29,7 @@ struct held_frame {
 
 static struct held_frame *frame_ptr(uint64_t frame)
 {
-    return (struct held_frame *)(uintptr_t)(DIRECT_MAP_BASE + frame);
+    return phys_to_virt(paddr(frame));
 }
 
 static uint64_t free_bytes(void)
@@ -184,11 +185,11 @@ KTEST(pmm, write_read_every_frame, "every frame can be written and read back thr
     drain_all(&d);
     /* Fill each frame's last word too, then check both after all are written. */
     for (uint64_t f = d.list; f != PMM_NO_FRAME.addr; f = frame_ptr(f)->next)
-        *(volatile uint64_t *)(uintptr_t)(DIRECT_MAP_BASE + f + PAGE_SIZE - 8) = ~f;
+        *(volatile uint64_t *)phys_to_virt(paddr(f + PAGE_SIZE - 8)) = ~f;
     uint64_t bad = 0;
     for (uint64_t f = d.list; f != PMM_NO_FRAME.addr; f = frame_ptr(f)->next) {
         const struct held_frame *h = frame_ptr(f);
-        uint64_t tail = *(volatile uint64_t *)(uintptr_t)(DIRECT_MAP_BASE + f + PAGE_SIZE - 8);
+        uint64_t tail = *(volatile uint64_t *)phys_to_virt(paddr(f + PAGE_SIZE - 8));
         bad += h->mark != HELD_MARK || h->self != f || tail != ~f;
     }
     give_back(&d);
@@ -224,11 +225,11 @@ KTEST(pmm, zeroing, "PMM_ZERO hands out a frame full of zero bytes")
 {
     uint64_t f = pmm_alloc_page(&kernel_pmm).addr;
     KT_ASSERT(f != PMM_NO_FRAME.addr);
-    memset((void *)(uintptr_t)(DIRECT_MAP_BASE + f), 0xA5, PAGE_SIZE);
+    memset(phys_to_virt(paddr(f)), 0xA5, PAGE_SIZE);
     pmm_free_page(&kernel_pmm, paddr(f));
     uint64_t g = pmm_alloc_page_flags(&kernel_pmm, PMM_ZERO).addr;
     KT_ASSERT_EQ(f, g); /* the dirty frame came back... */
-    const uint8_t *p = (const uint8_t *)(uintptr_t)(DIRECT_MAP_BASE + g);
+    const uint8_t *p = phys_to_virt(paddr(g));
     size_t nonzero = 0;
     for (size_t i = 0; i < PAGE_SIZE; i++)
         nonzero += p[i] != 0;
