@@ -16,3 +16,7 @@ target_include_directories(bench_heap PRIVATE include tests)
 # -g keeps function names and lines for callgrind; -O2 comes after the build
 # type's own flags, so it wins in every preset.
 target_compile_options(bench_heap PRIVATE ${KILN_WARNINGS} -O2 -g)
+
+# The arena heap over the real PMM and VMM (kmalloc's and the user heaps' layer).
+kiln_host_test(arena_heap tests/test_arena_heap.c src/mm/arena_heap.c ${KILN_HEAP_SOURCES}
+  src/mm/vmm.c src/mm/pmm.c src/mm/memmap.c)

@@ -32,45 +32,7 @@
 
 #define RUN_HEADER_BYTES sizeof(struct pmm_run)
 
-/* ---- panic() for the host: record and jump back ------------------------- */
-
-static jmp_buf panic_jump;
-static volatile bool panic_expected;
-static char panic_message[512];
-
-void panic(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(panic_message, sizeof(panic_message), fmt, ap);
-    va_end(ap);
-    if (!panic_expected) {
-        fail_msg("unexpected panic: %s", panic_message);
-        abort(); /* fail_msg does not return; this keeps panic() noreturn */
-    }
-    panic_expected = false;
-    longjmp(panic_jump, 1);
-}
-
-static void assert_panic_mentions(const char *call, const char *const *words)
-{
-    for (size_t i = 0; words[i] != NULL; i++)
-        if (strstr(panic_message, words[i]) == NULL)
-            fail_msg("%s panicked with \"%s\", which lacks \"%s\"", call, panic_message, words[i]);
-}
-
-/* Run `call`, which must panic with a message containing every listed word. */
-#define EXPECT_PANIC(call, ...)                                                                    \
-    do {                                                                                           \
-        panic_message[0] = '\0';                                                                   \
-        panic_expected = true;                                                                     \
-        if (setjmp(panic_jump) == 0) {                                                             \
-            call;                                                                                  \
-            panic_expected = false;                                                                \
-            fail_msg("%s returned, but it should have panicked", #call);                           \
-        }                                                                                          \
-        assert_panic_mentions(#call, (const char *const[]){__VA_ARGS__, NULL});                    \
-    } while (0)
+#include "host_panic.h"
 
 /* "0x..." as the PMM prints an address (%#llx). Four buffers, reused in turn. */
 static const char *hex(uint64_t p)

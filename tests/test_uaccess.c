@@ -48,16 +48,7 @@
 #define LARGE 0x600000ULL
 #define TOP (VMM_USER_END - PAGE_SIZE)
 
-void panic(const char *fmt, ...)
-{
-    char message[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(message, sizeof(message), fmt, ap);
-    va_end(ap);
-    fail_msg("unexpected panic: %s", message);
-    abort();
-}
+#include "host_panic.h"
 
 static uint8_t *ram;
 static struct phys_window window;

@@ -66,20 +66,9 @@ static char context[200];
                  (unsigned long long)expected_, (long long)actual_, (unsigned long long)actual_);  \
     } while (0)
 
-/* ---- panic() for the host: any panic is a test failure ------------------- */
-
-/* The PMM panics on a double free or a frame outside RAM: from the VMM's
- * tests that always means the VMM returned a frame twice or a wrong one. */
-void panic(const char *fmt, ...)
-{
-    char message[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(message, sizeof(message), fmt, ap);
-    va_end(ap);
-    FAIL("unexpected panic: %s", message);
-    abort(); /* fail_msg does not return; this keeps panic() noreturn */
-}
+/* panic(): the PMM panics on a double free or a frame outside RAM; from the
+ * VMM's tests that means the VMM returned a frame twice or a wrong one. */
+#include "host_panic.h"
 
 /* vmm_translate with the physical address as a plain number, so the tests can
  * compare it with the numbers they mapped. Writes *pa only on success. */
