@@ -1,6 +1,6 @@
 # cmake/debug.cmake - what the debugging walkthroughs need, and the tests that keep them working.
 #
-# Included at the end of CMakeLists.txt, after BOOT is defined.
+# Included from CMakeLists.txt after cmake/kiln.cmake.
 #   kernel.sym             kernel.elf's symbols as "address name" lines, the form the
 #                          Bochs debugger's `ldsym` reads (ci/bochs-symbols, run on every build)
 #   bochs.debug-session    a scripted Bochs debugger session through ci/bochs-debug
@@ -10,45 +10,55 @@
 
 add_custom_command(
   OUTPUT ${CMAKE_BINARY_DIR}/kernel.sym
-  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/ci/bochs-symbols --nm ${CMAKE_NM}
+  COMMAND ${CMAKE_SOURCE_DIR}/ci/bochs-symbols --nm ${CMAKE_NM}
           $<TARGET_FILE:kernel.elf> ${CMAKE_BINARY_DIR}/kernel.sym
-  DEPENDS kernel.elf ${CMAKE_CURRENT_SOURCE_DIR}/ci/bochs-symbols
+  DEPENDS kernel.elf ${CMAKE_SOURCE_DIR}/ci/bochs-symbols
   COMMENT "ci/bochs-symbols: kernel.sym (symbols for the Bochs debugger)")
 add_custom_target(kernel-symbols ALL DEPENDS ${CMAKE_BINARY_DIR}/kernel.sym)
 
 # The Bochs walkthrough of docs/debugging.md, run headless: symbolic breakpoints,
 # magic breakpoints (break=vmm,heap), registers, CR3 and page-table lookups.
 add_test(NAME bochs.debug-session
-  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/tests/emu/bochs_debug_session.py ${CMAKE_BINARY_DIR})
+  COMMAND ${CMAKE_SOURCE_DIR}/tests/emu/bochs_debug_session.py ${CMAKE_BINARY_DIR})
 set_tests_properties(bochs.debug-session PROPERTIES RESOURCE_LOCK bochs TIMEOUT 120)
 
 # The GDB walkthrough: QEMU halted on a free port, gdb -batch with ci/kiln.gdb.
 add_test(NAME qemu.gdb-session
-  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/tests/emu/gdb_session.py ${CMAKE_BINARY_DIR})
+  COMMAND ${CMAKE_SOURCE_DIR}/tests/emu/gdb_session.py ${CMAKE_BINARY_DIR})
 set_tests_properties(qemu.gdb-session PROPERTIES TIMEOUT 120)
 
 # break= prints a line per enabled stage (the xchg is a no-op in QEMU) and
 # warns about a name that is not a stage.
-add_test(NAME qemu.break-stages COMMAND ${BOOT} --emulator qemu --cmdline "break=boot,vnm,heap,user run=hello poweroff")
-set_tests_properties(qemu.break-stages PROPERTIES
-  PASS_REGULAR_EXPRESSION "kiln: warning: break=boot,vnm,heap: 'vnm' is not a stage \\(known: boot pmm vmm heap user; or break=all\\)\nbreak: stage boot \\(magic breakpoint: xchg bx,bx\\)\n.*break: stage heap \\(magic breakpoint: xchg bx,bx\\)\n.*kiln: running hello\nbreak: stage user \\(magic breakpoint: xchg bx,bx\\)\nhello: hello from ring 3\n.*kiln: power off \\(success\\)")
+kiln_boot_test(qemu.break-stages
+  ARGS --emulator qemu --cmdline "break=boot,vnm,heap,user run=hello poweroff"
+  EXPECT "kiln: warning: break=boot,vnm,heap: 'vnm' is not a stage \\(known: boot pmm vmm heap user; \
+or break=all\\)\nbreak: stage boot \\(magic breakpoint: xchg bx,bx\\)\n"
+         "break: stage heap \\(magic breakpoint: xchg bx,bx\\)\n"
+         "kiln: running hello\nbreak: stage user \\(magic breakpoint: xchg bx,bx\\)\n\
+hello: hello from ring 3\n"
+         "kiln: power off \\(success\\)")
 
-# ---------------------------------------------------------------- issue 7: backtraces and the monitor
+# ---- backtraces and the monitor
 #   host.symbols                    the symbol lookup (src/kernel/symbols.c) on hand-made ELF tables
 #   qemu.panic-backtrace-names-function   a page fault's panic names crash_on_purpose, then kmain
 #   qemu.panic-backtrace-from-panic a panic() call's backtrace starts at its caller
 #   qemu.monitor-session            tests/emu/monitor_session.py drives the monitor over COM1
-kiln_host_test(symbols tests/test_symbols.c src/kernel/symbols.c)
+kiln_host_test(symbols SOURCES tests/test_symbols.c src/kernel/symbols.c)
 
-add_test(NAME qemu.panic-backtrace-names-function
-  COMMAND ${BOOT} --emulator qemu --cmdline "crash=page-fault")
-set_tests_properties(qemu.panic-backtrace-names-function PROPERTIES
-  PASS_REGULAR_EXPRESSION "boot: symbols: [0-9]+ code symbols from \\.symtab.*KERNEL PANIC: #PF page fault.*\nbacktrace:\r?\n  #0 0x[0-9a-f]+ crash_on_purpose\\+0x[0-9a-f]+\r?\n  #1 0x[0-9a-f]+ kmain\\+0x[0-9a-f]+\r?\n.*ci/boot: FAIL: kernel panic")
-add_test(NAME qemu.panic-backtrace-from-panic
-  COMMAND ${BOOT} --emulator qemu --cmdline "crash=panic")
-set_tests_properties(qemu.panic-backtrace-from-panic PROPERTIES
-  PASS_REGULAR_EXPRESSION "KERNEL PANIC: crash=panic asked for a panic\r?\nbacktrace:\r?\n  #0 0x[0-9a-f]+ crash_on_purpose\\+0x[0-9a-f]+\r?\n  #1 0x[0-9a-f]+ kmain\\+0x[0-9a-f]+\r?\n.*ci/boot: FAIL: kernel panic")
+kiln_boot_test(qemu.panic-backtrace-names-function
+  ARGS --emulator qemu --cmdline "crash=page-fault"
+  EXPECT "boot: symbols: [0-9]+ code symbols from \\.symtab"
+         "KERNEL PANIC: #PF page fault"
+         "\nbacktrace:\r?\n  #0 0x[0-9a-f]+ crash_on_purpose\\+0x[0-9a-f]+\r?\n\
+  #1 0x[0-9a-f]+ kmain\\+0x[0-9a-f]+\r?\n"
+         "ci/boot: FAIL: kernel panic")
+kiln_boot_test(qemu.panic-backtrace-from-panic
+  ARGS --emulator qemu --cmdline "crash=panic"
+  EXPECT "KERNEL PANIC: crash=panic asked for a panic\r?\nbacktrace:\r?\n\
+  #0 0x[0-9a-f]+ crash_on_purpose\\+0x[0-9a-f]+\r?\n\
+  #1 0x[0-9a-f]+ kmain\\+0x[0-9a-f]+\r?\n"
+         "ci/boot: FAIL: kernel panic")
 
 add_test(NAME qemu.monitor-session
-  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/tests/emu/monitor_session.py ${CMAKE_BINARY_DIR})
+  COMMAND ${CMAKE_SOURCE_DIR}/tests/emu/monitor_session.py ${CMAKE_BINARY_DIR})
 set_tests_properties(qemu.monitor-session PROPERTIES TIMEOUT 120)
