@@ -19,7 +19,7 @@ kiln_host_test(vmm SOURCES
 # Swapping a physical and a virtual address at a VMM call must not compile
 # (paddr_t and vaddr_t are distinct structs, include/mm/addr.h).
 kiln_build_fails_test(build.vmm-map-swapped-addresses
-  SOURCE tests/build_fails/vmm_map_swapped.c
+  SOURCE tests/must_not_compile/vmm_map_swapped.c
   EXPECT "incompatible type for argument 2 of [^ ]*vmm_map")
 
 # The kernel's own page tables, dumped (walk=space): the direct map uses the
