@@ -123,7 +123,7 @@ endfunction()
 
 # kiln_build_fails_test(TEST-NAME SOURCE file EXPECT regex)
 #   kiln_build_fails_test(build.vmm-map-swapped-addresses
-#     SOURCE tests/build_fails/vmm_map_swapped.c
+#     SOURCE tests/must_not_compile/vmm_map_swapped.c
 #     EXPECT "incompatible type for argument 2 of 'vmm_map'")
 # cmake/check_build_fails.cmake runs the compile and judges it. The regex must
 # not hold a ';' (CMake would split it into two arguments).
