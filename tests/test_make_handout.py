@@ -5,8 +5,12 @@ Each test writes a tiny repository (ci/labs.json, a few marked source files)
 into a temporary directory and runs the tool on it with --root: good markers
 become TODO comments and stubs from the handout's lab on, earlier labs keep
 their solution, instructor-only files stay out, and every kind of broken
-marker is reported as FILE:LINE: message with exit status 2. The last test
-runs --check on the real repository. CTest: handout.tool (cmake/labs.cmake).
+marker is reported as FILE:LINE: message with exit status 2. The C scan gets
+its own tests: the (void) casts for parameters a stub no longer reads, the
+unused attribute for helpers that lose every caller, and exit status 2 with
+FILE:LINE for C it cannot read. The last tests run --check on the real
+repository and check that its solution carries none of the scaffolding the
+tool now writes. CTest: handout.tool (cmake/labs.cmake).
 """
 
 import json
@@ -18,9 +22,15 @@ import sys
 import tempfile
 import textwrap
 import unittest
+import importlib.machinery
+import importlib.util
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOOL = os.path.join(REPO, "ci", "make-handout")
+# The tool as a module, for unit tests of its C scan (its file has no .py ending).
+_loader = importlib.machinery.SourceFileLoader("make_handout", TOOL)
+make_handout = importlib.util.module_from_spec(importlib.util.spec_from_loader("make_handout", _loader))
+_loader.exec_module(make_handout)
 
 LABS = {"labs": [{"number": n, "title": f"lab {n}", "doc": f"docs/labs/lab{n}.md", "host": [], "ktest": []}
                  for n in (1, 2, 3)]}
@@ -29,7 +39,6 @@ GOOD_C = """\
 int first(int x)
 {
     /* LAB 1 BEGIN: double x */
-    /* LAB 1 STUB: (void)x; */
     /* LAB 1 STUB: return -1; */
     return 2 * x;
     /* LAB 1 END */
@@ -78,7 +87,9 @@ def read(root, path):
         return f.read()
 
 
-class HandoutTool(unittest.TestCase):
+class TreeTest(unittest.TestCase):
+    """A made-up repository in a temporary directory, and ways to run the tool on it."""
+
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="kiln-handout-test-")
         self.root = os.path.join(self.tmp, "repo")
@@ -124,6 +135,9 @@ class HandoutTool(unittest.TestCase):
                 self.assertIn(words, line)
             self.assertFalse(os.path.exists(self.out), "nothing may be written when markers are broken")
 
+
+
+class HandoutTool(TreeTest):
     # ---- good markers
 
     def test_check_counts_regions(self):
@@ -137,9 +151,9 @@ class HandoutTool(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(r.stdout.splitlines(), [
             "asm/good.asm:3-6: lab 2: put 42 in eax",
-            "src/good.c:3-7: lab 1: double x",
-            "src/good.c:13-17: lab 2: square z",
-            "src/good.c:20-25: lab 3: a helper only lab 3 needs",
+            "src/good.c:3-6: lab 1: double x",
+            "src/good.c:12-16: lab 2: square z",
+            "src/good.c:19-24: lab 3: a helper only lab 3 needs",
         ])
         r = self.run_tool("--list", "--lab", "2")
         self.assertEqual(len(r.stdout.splitlines()), 2)
@@ -233,6 +247,310 @@ class HandoutTool(unittest.TestCase):
                 self.assert_marker_errors(files, expected)
 
 
+# A file where a stub leaves parameters unread and helpers uncalled: the
+# solution carries no (void) casts and no unused attributes; the handout must.
+SCAN_C = """\
+#define TWICE(v) twice(v)
+
+struct pair {
+    int a, b;
+};
+
+static int twice(int v)
+{
+    return 2 * v;
+}
+
+static int add(int a, int b)
+{
+    return a + b;
+}
+
+static int unused_now(int v);
+
+static int unused_now(int v)
+{
+    return v - 1;
+}
+
+static int (*const table[])(int, int) = {add};
+
+static __attribute__((noinline)) int pick(const struct pair *p, int which, int bias)
+{
+    int base = bias;
+    /* LAB 1 BEGIN: the chosen member, plus base */
+    /* LAB 1 STUB: return -1; */
+    return (which ? p->b : p->a) + unused_now(base);
+    /* LAB 1 END */
+}
+
+int sum(const struct pair *p, int (*scale)(int), int a)
+{
+    /* LAB 2 BEGIN: scale both members and add them */
+    /* LAB 2 STUB: return a; */
+    int x = scale(p->a), y = TWICE(p->b);
+    /* LAB 2 END */
+    /* LAB 2 BEGIN: and the bias */
+    /* LAB 2 STUB: return 0; */
+    return x + y + p->a;
+    /* LAB 2 END */
+}
+
+int use(const struct pair *p)
+{
+    return pick(p, 0, 0) + sum(p, twice, 0) + table[0](1, 2);
+}
+"""
+
+
+class CScanInHandouts(TreeTest):
+    """What ci/make-handout adds to a handout so that the stubs compile."""
+
+    def setUp(self):
+        super().setUp()
+        write(self.root, "src/scan.c", SCAN_C)
+
+    def test_parameters_the_stub_no_longer_reads_are_cast_to_void(self):
+        text = self.handout(1, "src/scan.c")
+        # pick: p and which were read only in the region; bias is still read by the kept line.
+        self.assertIn("    /* TODO(lab 1): the chosen member, plus base */\n"
+                      "    (void)p; (void)which;\n"
+                      "    return -1;\n}", text)
+        self.assertNotIn("(void)bias", text)
+        # sum: one line, after the function's first TODO; a still reads a (the stub uses it).
+        self.assertIn("    /* TODO(lab 2): scale both members and add them */\n"
+                      "    (void)p; (void)scale;\n"
+                      "    return a;\n"
+                      "    /* TODO(lab 2): and the bias */\n"
+                      "    return 0;\n}", text)
+
+    def test_member_names_do_not_count_as_reading_a_parameter(self):
+        # p->a and p->b would keep a parameter called a or b alive if members counted.
+        write(self.root, "src/scan.c", textwrap.dedent("""\
+            struct pair {
+                int a, b;
+            };
+
+            int first(struct pair *p, int a, int b)
+            {
+                p->a = 0;
+                p->b = 0;
+                /* LAB 1 BEGIN: add */
+                /* LAB 1 STUB: return 0; */
+                return a + b;
+                /* LAB 1 END */
+            }
+            """))
+        self.assertIn("    (void)a; (void)b;\n    return 0;", self.handout(1, "src/scan.c"))
+
+    def test_no_casts_where_the_solution_stays(self):
+        text = self.handout(3, "src/scan.c")
+        self.assertNotIn("(void)", text)
+        self.assertNotIn("__attribute__((unused))", text)
+
+    def test_helpers_that_lose_every_caller_are_marked_unused(self):
+        text = self.handout(1, "src/scan.c")
+        mark = make_handout.UNUSED_HELPER + "\n"
+        # unused_now was called only in the lab 1 region; its prototype is not a use.
+        self.assertIn("static int unused_now(int v);\n\n" + mark + "static int unused_now(int v)\n{", text)
+        self.assertEqual(text.count(mark), 1, text)
+        # twice is still named by use() and by a macro; add by a table at file scope;
+        # pick keeps its noinline and its caller.
+        self.assertIn("\nstatic int twice(int v)\n", text)
+        self.assertIn("\nstatic int add(int a, int b)\n", text)
+        self.assertIn("\nstatic __attribute__((noinline)) int pick(", text)
+
+    def test_a_helper_called_only_from_itself_or_in_a_macro_name(self):
+        write(self.root, "src/scan.c", textwrap.dedent("""\
+            static int down(int n)
+            {
+                return n ? down(n - 1) : 0;
+            }
+
+            int run(int n)
+            {
+                /* LAB 2 BEGIN: count down */
+                /* LAB 2 STUB: return n; */
+                return down(n);
+                /* LAB 2 END */
+            }
+            """))
+        self.assertIn(make_handout.UNUSED_HELPER + "\nstatic int down(int n)", self.handout(2, "src/scan.c"))
+        self.assertNotIn("unused", self.handout_again(3, "src/scan.c"))
+
+    def handout_again(self, lab, path):
+        shutil.rmtree(self.out)
+        return self.handout(lab, path)
+
+    def test_summary_counts_what_was_added(self):
+        r = self.run_tool("--lab", "1", "--out", self.out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # good.c's first(x) 1, scan.c's pick 2 and sum 2; unused_now.
+        self.assertIn("5 parameters cast to (void), 1 helpers marked unused", r.stdout)
+
+    def test_code_the_scan_cannot_read_stops_the_tool(self):
+        for name, (text, line, words) in UNREADABLE.items():
+            with self.subTest(name):
+                write(self.root, "src/scan.c", textwrap.dedent(text))
+                for args in (["--check"], ["--lab", "1", "--out", self.out]):
+                    r = self.run_tool(*args)
+                    self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+                    self.assertIn(f"src/scan.c:{line}: ", r.stderr)
+                    self.assertIn(words, r.stderr)
+                    self.assertFalse(os.path.exists(self.out), "nothing may be written")
+
+    def test_files_without_a_stubbed_region_are_not_scanned(self):
+        # Unreadable C after the lab 2 region: the lab 3 handout keeps it, so it is never scanned.
+        write(self.root, "src/scan.c", "int f(void)\n{\n    /* LAB 2 BEGIN: one */\n"
+                                       "    /* LAB 2 STUB: return 0; */\n    return 1;\n    /* LAB 2 END */\n}\n"
+                                       "int g(a) int a; { return a; }\n")
+        self.assertEqual(self.run_tool("--lab", "2", "--out", self.out).returncode, 2)
+        self.assertEqual(self.run_tool("--lab", "3", "--out", self.out).returncode, 0)
+
+
+# name: (solution text, the solution line reported, words of the message)
+UNREADABLE = {
+    "K&R definition": ("""\
+        int f(a)
+        int a;
+        {
+            /* LAB 1 BEGIN: one */
+            /* LAB 1 STUB: return 0; */
+            return a;
+            /* LAB 1 END */
+        }
+        """, 3, "'{' at file scope with no declaration before it"),
+    "unbalanced brace": ("""\
+        int f(int a)
+        {
+            if (a) {
+                /* LAB 1 BEGIN: one */
+                /* LAB 1 STUB: return 0; */
+                return a;
+                /* LAB 1 END */
+            return a;
+        }
+        """, 2, "is never closed"),
+    "stray closer": ("""\
+        int f(int a)
+        {
+            /* LAB 1 BEGIN: one */
+            /* LAB 1 STUB: return 0; */
+            return a;
+            /* LAB 1 END */
+        }
+        }
+        """, 8, "does not match an earlier bracket"),
+    "unterminated comment": ("""\
+        int f(int a)
+        {
+            /* LAB 1 BEGIN: one */
+            /* LAB 1 STUB: return 0; */
+            return a;
+            /* LAB 1 END */
+        }
+        /* never closed
+        """, 8, "cannot read this comment"),
+    "function returning a function pointer": ("""\
+        static int one(int a)
+        {
+            return a;
+        }
+        int (*pick(int a))(int)
+        {
+            /* LAB 1 BEGIN: one */
+            /* LAB 1 STUB: return 0; */
+            return a ? one : 0;
+            /* LAB 1 END */
+        }
+        """, 5, "cannot find the name of this function definition"),
+    "macro at file scope without a semicolon": ("""\
+        DECLARE_THING(x)
+        int f(int a)
+        {
+            /* LAB 1 BEGIN: one */
+            /* LAB 1 STUB: return 0; */
+            return a;
+            /* LAB 1 END */
+        }
+        """, 1, "DECLARE_THING: something after the parameter list"),
+    "definition not at the start of its line": ("""\
+        int x; static int one(int a)
+        {
+            return a;
+        }
+        int f(int a)
+        {
+            /* LAB 1 BEGIN: one */
+            /* LAB 1 STUB: return 0; */
+            return one(a);
+            /* LAB 1 END */
+        }
+        """, 1, "does not start its line"),
+}
+
+
+class CScanUnits(unittest.TestCase):
+    """The pieces of the C scan, on their own."""
+
+    def functions(self, text):
+        tokens = make_handout.c_tokens(textwrap.dedent(text))
+        functions, outside = make_handout.c_functions(tokens)
+        return {f.name: f for f in functions}, [t.text for t in outside]
+
+    def test_parameter_names(self):
+        cases = {
+            "void f(void) {}": [],
+            "void f(int a, const struct pair *const p, uint64_t v[4]) {}": ["a", "p", "v"],
+            "void f(int (*cb)(int, int), char **argv) {}": ["cb", "argv"],
+            "void f(struct pair, size_t) {}": [],
+            "void f(const char *fmt, ...) {}": ["fmt"],
+            "void f(unsigned long long n, enum kind k) {}": ["n", "k"],
+        }
+        for text, names in cases.items():
+            with self.subTest(text):
+                self.assertEqual(self.functions(text)[0]["f"].params, names)
+
+    def test_definitions_and_their_names(self):
+        found, _ = self.functions("""\
+            static __attribute__((noinline, cold)) int a(void) { return 0; }
+            struct s { int x; } value = { 1 };
+            typedef int (*fn)(int);
+            int b(int x);
+            static inline int c(int x) { if (x) { return b(x); } return 0; }
+            const char *d(void) { return "{ not a brace"; }
+            """)
+        self.assertEqual(sorted(found), ["a", "c", "d"])
+        self.assertTrue(found["a"].static and found["c"].static and not found["d"].static)
+
+    def test_references_outside_functions(self):
+        _, outside = self.functions("""\
+            #define CALL(x) helper(x)
+            static int helper(int x);
+            int (*table[])(int) = { helper, other };
+            int f(int x) { return other(x); }
+            """)
+        self.assertIn("helper", outside)        # the macro and the table; the prototype is not a use
+        self.assertEqual(outside.count("helper"), 2)
+        self.assertIn("other", outside)
+
+    def test_comments_strings_and_characters_are_not_code(self):
+        found, outside = self.functions("""\
+            // int fake(void) {
+            /* int fake2(void) { */
+            int f(void) { return '{' + "}" [0]; }
+            """)
+        self.assertEqual(list(found), ["f"])
+        self.assertEqual(outside, [])
+
+    def test_errors_carry_the_line(self):
+        with self.assertRaises(make_handout.CParseError) as caught:
+            self.functions("int f(void)\n{\n    return (1;\n}\n")
+        self.assertEqual(caught.exception.line, 4)
+        self.assertIn("'}' does not match an earlier bracket (the last open one is '(' of line 3)",
+                      str(caught.exception))
+
+
 # name: ({file: text}, [(FILE:LINE, words the message must contain), ...] in report order)
 BROKEN = {
     "begin without end": ({"src/bad.c": """\
@@ -310,6 +628,15 @@ class RealRepository(unittest.TestCase):
         listed = subprocess.run([sys.executable, TOOL, "--list"], capture_output=True, text=True).stdout
         for n in labs:
             self.assertIn(f": lab {n}: ", listed, f"lab {n} has no marked region")
+
+    def test_the_solution_carries_no_scaffolding_the_tool_writes(self):
+        marked = subprocess.run([sys.executable, TOOL, "--list"], capture_output=True, text=True).stdout
+        for path in sorted({line.split(":")[0] for line in marked.splitlines()}):
+            with open(os.path.join(REPO, path), encoding="utf-8") as f:
+                for number, line in enumerate(f, 1):
+                    where = f"{path}:{number}: {line.strip()}"
+                    self.assertNotRegex(line, r"LAB \d+ STUB: *(\(void\)\w+; *)+\*/", where)
+                    self.assertNotRegex(line, r"__attribute__\(\([^)]*\bunused\b", where)
 
 
 if __name__ == "__main__":
