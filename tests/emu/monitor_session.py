@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """tests/emu/monitor_session.py BUILD - drive the kernel monitor over COM1.
 
-Boots kiln in QEMU headless (-serial stdio, -display none, -no-reboot and the
-isa-debug-exit device, as ci/boot does) with no command-line options, so the
+Boots kiln in QEMU headless (kiln_ci.qemu_command: -serial stdio, -display none,
+-no-reboot and the isa-debug-exit device, as ci/boot does) with no command-line options, so the
 boot runs the demo program and ends in the kernel monitor. It waits for each `kiln> ` prompt, types the next
 command of SESSION followed by a carriage return (what a terminal sends for
 Enter), and checks the reply: help lists every command; the walk of
@@ -23,10 +23,13 @@ import time
 
 from debug_session import REPO, Expect, check_docs, session_text
 
+sys.path.insert(0, os.path.join(REPO, "ci"))
+import kiln_ci  # noqa: E402  (ci/kiln_ci.py: the QEMU command line, the bounded reader)
+
 MARKER = "tests/emu/monitor_session.py"
 TIMEOUT_S = 60
+OUTPUT_LIMIT = 8 << 20
 PROMPT = "kiln> "
-EXIT_PASS = 33  # isa-debug-exit: (0x10 << 1) | 1
 
 SESSION = [
     ("The commands there are.", ["help"]),
@@ -51,9 +54,12 @@ class Console:
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self):
-        while chunk := self.proc.stdout.read1(4096):
+        def keep(chunk):
             with self.lock:
                 self.text += chunk.decode("utf-8", "replace").replace("\r", "")
+
+        # Whole chunks, not lines: the prompt has no newline after it.
+        kiln_ci.read_bounded(self.proc.stdout, None, OUTPUT_LIMIT, on_chunk=keep)
 
     def wait_for(self, needle, start, deadline):
         """Position just after the first `needle` at or after `start`, or None."""
@@ -75,19 +81,9 @@ class Console:
         self.proc.stdin.flush()
 
 
-def qemu_command(build):
-    iso = subprocess.run([os.path.join(REPO, "ci", "boot"), "--build-dir", build,
-                          "--print-iso"],
-                         capture_output=True, text=True, check=True).stdout.strip()
-    return ["qemu-system-x86_64", "-accel", "tcg", "-m", "128M", "-cpu", "max",
-            "-cdrom", iso, "-boot", "d", "-display", "none", "-serial", "stdio",
-            "-monitor", "none", "-no-reboot",
-            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
-
-
 def run_session(build):
     """Returns (replies: command -> text, whole output, QEMU's exit status or None)."""
-    console = Console(qemu_command(build))
+    console = Console(kiln_ci.qemu_command(kiln_ci.boot_iso(build), 128))
     deadline = time.monotonic() + TIMEOUT_S
     replies = {}
     try:
@@ -157,7 +153,7 @@ def check(replies, status):
           (r"^pmm:   withheld 0x[0-9a-f]+-0x[0-9a-f]+ +\d+ KiB  module$", "the module withheld"),
           (r"^pmm: usable \d+ KiB, free \d+ KiB, reserved \d+ KiB$", "the PMM summary line"))
     reply("poweroff", (r"^kiln: power off \(success\)$", "the power-off line"))
-    e.check(status == EXIT_PASS, "poweroff ends QEMU with status 33 (success)",
+    e.check(status == kiln_ci.QEMU_EXIT_PASS, "poweroff ends QEMU with status 33 (success)",
             f"QEMU's exit status was {status}")
     return e.failures
 

@@ -12,13 +12,15 @@ import subprocess
 import sys
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(REPO, "ci"))
+import kiln_ci  # noqa: E402  (ci/kiln_ci.py: sizes)
+
 SLACK_KIB = 2048
 
 
 def main():
     size, build = sys.argv[1], sys.argv[2]
-    units = {"M": 1024, "G": 1024 * 1024}
-    machine_kib = int(size[:-1]) * units[size[-1].upper()]
+    machine_kib = kiln_ci.memory_size(size) * 1024
     run = subprocess.run([os.path.join(REPO, "ci", "boot"), "--build-dir", build, "--memory", size,
                           "--cmdline", "poweroff"], capture_output=True, text=True, timeout=120)
     sys.stdout.write(run.stdout)

@@ -2,25 +2,34 @@
 """tests/emu/same_tap_count.py BUILD - QEMU and Bochs must run the same tests.
 
 Boots ktest=all in both emulators and compares the TAP plans and the test
-descriptions: a suite that silently ran in only one of them would show here.
+descriptions, as ci/boot read them (its --json summary): a suite that silently
+ran in only one of them would show here.
 """
+import json
 import os
-import re
 import subprocess
 import sys
+import tempfile
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def tap(emulator, build):
-    run = subprocess.run([os.path.join(REPO, "ci", "boot"), "--build-dir", build, "--emulator",
-                          emulator, "--cmdline", "ktest=all"], capture_output=True, text=True,
-                         timeout=300)
-    plan = re.search(r"^1\.\.(\d+)\r?$", run.stdout, re.M)
-    tests = re.findall(r"^(?:not )?ok \d+ - (.*?)\r?$", run.stdout, re.M)
-    print(f"{emulator}: plan {plan.group(1) if plan else 'missing'}, {len(tests)} results; "
-          + run.stderr.strip().splitlines()[-1])
-    return (plan.group(1) if plan else None), tests
+    with tempfile.TemporaryDirectory(prefix="kiln-same-tap-") as tmp:
+        path = os.path.join(tmp, "boot.json")
+        run = subprocess.run([os.path.join(REPO, "ci", "boot"), "--build-dir", build, "--emulator",
+                              emulator, "--cmdline", "ktest=all", "--quiet", "--json", path],
+                             capture_output=True, text=True, timeout=300)
+        try:
+            with open(path) as f:
+                summary = json.load(f)
+        except (OSError, ValueError):
+            summary = {"plan": None, "results": []}
+    plan = summary["plan"]
+    tests = [r["description"] for r in summary["results"]]
+    print(f"{emulator}: plan {plan if plan is not None else 'missing'}, {len(tests)} results; "
+          + (run.stderr.strip().splitlines() or ["ci/boot said nothing"])[-1])
+    return plan, tests
 
 
 def main():

@@ -1,31 +1,43 @@
 #!/usr/bin/env python3
-"""tests/grade/test_grade_parsing.py - unit tests of ci/grade's readers and limits.
+"""tests/grade/test_grade_parsing.py - unit tests of ci/grade's readers and reports.
 
-Hostile output fed to the TAP and cmocka readers line by line, the verdicts of
-ci/boot, the process limits (time, output, process groups) and the report
-writers. CTest: grade.parsing. Runs in a few seconds; no kernel needed.
+Hostile serial output fed line by line to ci/boot's reader, whose --json summary
+ci/grade scores; hostile cmocka output fed to ci/grade's cmocka reader; ci/grade's
+reading of ci/boot's verdict; the report writers. The shared pieces (TAP rules,
+bounded reading, process limits) have their own tests in tests/ci/test_kiln_ci.py.
+CTest: grade.parsing. Runs in a few seconds; no kernel needed.
 """
 import importlib.machinery
 import importlib.util
 import os
-import sys
 import tempfile
 import time
 import unittest
 import xml.etree.ElementTree as ET
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-_loader = importlib.machinery.SourceFileLoader("kiln_grade", os.path.join(REPO, "ci", "grade"))
-_spec = importlib.util.spec_from_loader("kiln_grade", _loader)
-grade = importlib.util.module_from_spec(_spec)
-_loader.exec_module(grade)
 
 
-def tap_of(text):
-    tap = grade.TapRun()
+def load_script(name):
+    """ci/NAME (a script without .py) as a module."""
+    loader = importlib.machinery.SourceFileLoader(f"kiln_{name}", os.path.join(REPO, "ci", name))
+    module = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
+    loader.exec_module(module)
+    return module
+
+
+grade = load_script("grade")
+boot = load_script("boot")
+Ran = boot.kiln_ci.Ran
+
+
+def boot_summary(text, how="poweroff"):
+    """What ci/boot --json writes after reading `text` from the serial port."""
+    verdict = boot.Verdict()
     for line in text.splitlines():
-        tap.feed(line)
-    return tap
+        verdict.feed(line)
+    passed, reason = verdict.decide(how)
+    return verdict.summary(passed, reason, how)
 
 
 def cmocka_of(text):
@@ -43,14 +55,16 @@ class TapTests(unittest.TestCase):
     EXPECTED = ["first", "second", "third"]
 
     def score(self, text, reason=""):
-        tap = tap_of(text)
-        return tap, by_name(grade.score_ktest("pmm", self.EXPECTED, 2, tap.first_reports(), reason))
+        summary = boot_summary(text)
+        problems = list(summary["problems"])
+        reports = grade.first_reports(summary["results"], problems)
+        return problems, by_name(grade.score_ktest("pmm", self.EXPECTED, 2, reports, reason))
 
     def test_clean_run(self):
-        tap, tests = self.score("TAP version 13\n1..3\nok 1 - pmm: first\nok 2 - pmm: second\n"
+        problems, tests = self.score("TAP version 13\n1..3\nok 1 - pmm: first\nok 2 - pmm: second\n"
                                 "ok 3 - pmm: third\n# ktest: 3 tests, 3 passed\n")
         self.assertEqual([t["score"] for t in tests.values()], [2, 2, 2])
-        self.assertEqual(tap.problems, [])
+        self.assertEqual(problems, [])
 
     def test_failure_carries_its_diagnostics(self):
         _, tests = self.score("1..3\nok 1 - pmm: first\n# /src/ktest/test_pmm.c:40: n: expected 1 (0x1), got 2 (0x2)\n"
@@ -60,33 +74,33 @@ class TapTests(unittest.TestCase):
         self.assertEqual(tests["third"]["reason"], "")
 
     def test_lines_before_the_plan_do_not_count(self):
-        tap, tests = self.score("ok 1 - pmm: first\nok 2 - pmm: second\n1..3\nnot ok 1 - pmm: first\n")
+        problems, tests = self.score("ok 1 - pmm: first\nok 2 - pmm: second\n1..3\nnot ok 1 - pmm: first\n")
         self.assertEqual(tests["first"]["score"], 0)
         self.assertEqual(tests["second"]["reason"], "not reported")
-        self.assertIn("came before the plan", tap.problems[0])
+        self.assertIn("came before the plan", problems[0])
 
     def test_duplicate_and_out_of_order_numbers_are_ignored(self):
-        tap, tests = self.score("1..3\nnot ok 1 - pmm: first\nok 1 - pmm: first\nok 3 - pmm: third\n"
+        problems, tests = self.score("1..3\nnot ok 1 - pmm: first\nok 1 - pmm: first\nok 3 - pmm: third\n"
                                 "ok 2 - pmm: second\n")
         self.assertEqual(tests["first"]["score"], 0, "ok after not ok must not count")
         self.assertEqual(tests["second"]["score"], 2)
         self.assertEqual(tests["third"]["reason"], "not reported")
-        self.assertEqual(len(tap.problems), 2)
+        self.assertEqual(len(problems), 2)
 
     def test_same_test_reported_again_under_a_new_number_earns_nothing(self):
-        tap, tests = self.score("1..3\nnot ok 1 - pmm: first\nok 2 - pmm: first\nok 3 - pmm: second\n")
+        problems, tests = self.score("1..3\nnot ok 1 - pmm: first\nok 2 - pmm: first\nok 3 - pmm: second\n")
         self.assertEqual(tests["first"]["score"], 0)
-        self.assertIn("only the first report counts", tap.problems[-1])
+        self.assertIn("only the first report counts", problems[-1])
 
     def test_results_beyond_the_plan_are_ignored(self):
-        tap, tests = self.score("1..1\nnot ok 1 - pmm: first\nok 2 - pmm: second\n")
+        problems, tests = self.score("1..1\nnot ok 1 - pmm: first\nok 2 - pmm: second\n")
         self.assertEqual(tests["second"]["score"], 0)
-        self.assertIn("beyond the plan", tap.problems[0])
+        self.assertIn("beyond the plan", problems[0])
 
     def test_a_second_plan_is_ignored(self):
-        tap, tests = self.score("1..1\nok 1 - pmm: first\n1..3\nok 2 - pmm: second\n")
+        problems, tests = self.score("1..1\nok 1 - pmm: first\n1..3\nok 2 - pmm: second\n")
         self.assertEqual(tests["second"]["score"], 0)
-        self.assertIn("second plan", tap.problems[0])
+        self.assertIn("a second TAP plan line", problems[0])
 
     def test_user_program_output_is_not_tap(self):
         _, tests = self.score("1..3\nhello: ok 1 - pmm: first\nevil:ok 1 - pmm: first\n  ok 1 - pmm: first\n")
@@ -106,35 +120,54 @@ class TapTests(unittest.TestCase):
         self.assertEqual(tests["second"]["reason"], "not reported; the boot ended: kernel panic: oops")
 
     def test_memory_stays_bounded(self):
-        tap = grade.TapRun()
+        verdict = boot.Verdict()
+        verdict.feed("1..3")
         for i in range(20000):
-            tap.feed(f"# diagnostic {i}")
-            tap.feed(f"ok {i + 5} - pmm: fake")
-        self.assertLessEqual(len(tap.problems), 20)
-        self.assertLessEqual(len(tap.tail), 20)
+            verdict.feed(f"# diagnostic {i}")
+            verdict.feed(f"ok {i + 5} - pmm: fake")
+        summary = verdict.summary(False, "", "poweroff")
+        self.assertLessEqual(len(summary["problems"]), 20)
+        self.assertLessEqual(len(summary["last_lines"]), 20)
+
+    def test_ci_boot_and_ci_grade_agree(self):
+        text = "1..3\nok 1 - pmm: first\nok 1 - pmm: first\nok 2 - pmm: second\nok 3 - pmm: third\n"
+        summary = boot_summary(text)
+        self.assertFalse(summary["passed"])
+        self.assertEqual(summary["reason"], "malformed TAP output: test 1 reported twice")
+        problems, tests = self.score(text)
+        self.assertEqual([t["score"] for t in tests.values()], [2, 2, 2])
+        self.assertEqual(problems, ["test 1 reported twice"])
 
 
 class VerdictTests(unittest.TestCase):
-    def reason(self, stderr, how="exited", status=1):
-        return grade.boot_reason(stderr, grade.Ran(how, status, 1.0, 0), 60)
+    def reason(self, summary, stderr=(), how="exited", status=1):
+        return grade.boot_reason(summary, list(stderr), Ran(how, status, 1.0, 0), 60)
 
     def test_pass(self):
-        self.assertEqual(self.reason("ci/boot: PASS: all 8 tests ok [qemu, 128 MiB, 0.7 s]\n", status=0), "")
+        self.assertEqual(self.reason(boot_summary("1..1\nok 1 - pmm: a\nkiln: power off (success)\n")), "")
 
-    def test_fail_reason_without_the_bracket(self):
-        self.assertEqual(self.reason("ci/boot: FAIL: kernel panic: oops [qemu, 128 MiB, 0.7 s]\n"
-                                     "ci/boot: emulator said: nothing\n"), "kernel panic: oops")
+    def test_fail_reason(self):
+        self.assertEqual(self.reason(boot_summary("KERNEL PANIC: oops\n")), "kernel panic: oops")
 
     def test_output_limit(self):
-        self.assertRegex(self.reason("ci/boot: FAIL: output exceeded 2097152 bytes (last line: 'x') [qemu]\n"),
+        summary = boot_summary("x\n", how="output exceeded 2097152 bytes")
+        self.assertEqual(summary["reason"], "output exceeded 2097152 bytes (last line: 'x')")
+        self.assertRegex(self.reason(summary),
                          r"^output limit exceeded \(more than 2 MiB\) \(last line: 'x'\)$")
 
     def test_no_verdict(self):
-        self.assertEqual(self.reason("ci/boot: /b/kernel.elf does not exist; build first\n"),
+        self.assertEqual(self.reason(None, ["ci/boot: /b/kernel.elf does not exist; build first", ""]),
                          "ci/boot failed: ci/boot: /b/kernel.elf does not exist; build first")
 
     def test_ci_boot_itself_stuck(self):
-        self.assertRegex(self.reason("", how="timeout"), "did not finish")
+        self.assertRegex(self.reason(None, how="timeout"), "did not finish")
+
+    def test_a_summary_that_is_not_ci_boots(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
+            f.write('{"passed": true}')
+            f.flush()
+            self.assertIsNone(grade.read_boot_summary(f.name))
+        self.assertIsNone(grade.read_boot_summary("/nonexistent/boot.json"))
 
 
 class CmockaTests(unittest.TestCase):
@@ -150,15 +183,15 @@ class CmockaTests(unittest.TestCase):
                 + "[ RUN      ] d\n[  ERROR   ] --- 0x1 != 0x2\n[   LINE   ] --- t.c:8: error: Failure!\n"
                 "[  FAILED  ] d\n[==========] 4 test(s) run.\n[  PASSED  ] 3 test(s).\n"
                 "[  FAILED  ] 1 test(s), listed below:\n[  FAILED  ] d\n")
-        run, tests = self.score(text, grade.Ran("exited", 1, 0.1, 0))
-        self.assertTrue(run.complete(grade.Ran("exited", 1, 0.1, 0)))
+        run, tests = self.score(text, Ran("exited", 1, 0.1, 0))
+        self.assertTrue(run.complete(Ran("exited", 1, 0.1, 0)))
         self.assertEqual([t["score"] for t in tests.values()], [1, 1, 1, 0])
         self.assertEqual(tests["d"]["reason"], "failed: 0x1 != 0x2; t.c:8: error: Failure!")
 
     def test_messages_before_the_error_line(self):
         text = ("[ RUN      ] a\nERROR: unexpected panic: lab 2: not implemented\n"
                 "[  ERROR   ] --- [   LINE   ] --- t.c:48: error: Failure!\n[  FAILED  ] a\n")
-        _, tests = self.score(text, grade.Ran("exited", 1, 0.1, 0))
+        _, tests = self.score(text, Ran("exited", 1, 0.1, 0))
         self.assertEqual(tests["a"]["reason"],
                          "failed: ERROR: unexpected panic: lab 2: not implemented; t.c:48: error: Failure!")
 
@@ -166,76 +199,37 @@ class CmockaTests(unittest.TestCase):
         text = ("[ RUN      ] a\n[       OK ] a\n[ RUN      ] b\n=================\n"
                 "==123==ERROR: AddressSanitizer: heap-buffer-overflow on address 0x6020\n"
                 "SUMMARY: AddressSanitizer: heap-buffer-overflow t.c:9 in b\n")
-        run, tests = self.score(text, grade.Ran("exited", 1, 0.1, 0))
+        run, tests = self.score(text, Ran("exited", 1, 0.1, 0))
         self.assertEqual(tests["a"]["score"], 1)
         self.assertRegex(tests["b"]["reason"], r"^the test program exited with status 1 during this test: "
                                                r"==123==ERROR: AddressSanitizer: heap-buffer-overflow")
         self.assertEqual(tests["c"]["reason"], "not run: the test program exited with status 1 during b")
 
     def test_signal_and_timeout(self):
-        _, tests = self.score("[ RUN      ] a\n", grade.Ran("exited", -11, 0.1, 0))
+        _, tests = self.score("[ RUN      ] a\n", Ran("exited", -11, 0.1, 0))
         self.assertEqual(tests["a"]["reason"], "the test program was killed by SIGSEGV during this test")
-        _, tests = self.score("[ RUN      ] a\n[       OK ] a\n[ RUN      ] b\n", grade.Ran("timeout", -9, 30, 0))
+        _, tests = self.score("[ RUN      ] a\n[       OK ] a\n[ RUN      ] b\n", Ran("timeout", -9, 30, 0))
         self.assertEqual(tests["b"]["reason"], "the test program timed out after 30 s during this test")
         self.assertEqual(tests["d"]["reason"], "not run: the test program timed out after 30 s during b")
 
     def test_exit_between_tests(self):
-        _, tests = self.score("[ RUN      ] a\n[       OK ] a\n", grade.Ran("exited", 0, 0.1, 0))
+        _, tests = self.score("[ RUN      ] a\n[       OK ] a\n", Ran("exited", 0, 0.1, 0))
         self.assertEqual(tests["b"]["reason"], "not run: the test program exited with status 0 after a")
 
     def test_missing_case_in_a_complete_run(self):
         text = "[ RUN      ] a\n[       OK ] a\n[ RUN      ] x\n[       OK ] x\n[==========] 2 test(s) run.\n"
-        _, tests = self.score(text, grade.Ran("exited", 0, 0.1, 0))
+        _, tests = self.score(text, Ran("exited", 0, 0.1, 0))
         self.assertEqual(tests["b"]["reason"], "not reported: host_pmm ran to the end without this test")
 
     def test_a_rerun_name_earns_nothing_more(self):
         text = "[ RUN      ] a\n[  FAILED  ] a\n[ RUN      ] a\n[       OK ] a\n[       OK ] b\n"
-        _, tests = self.score(text, grade.Ran("exited", 0, 0.1, 0))
+        _, tests = self.score(text, Ran("exited", 0, 0.1, 0))
         self.assertEqual(tests["a"]["score"], 0)
         self.assertEqual(tests["b"]["score"], 0, "an OK line for a test that never ran")
 
     def test_not_built(self):
         tests = by_name(grade.score_host("pmm", ["a"], 1, grade.CmockaRun(), None, "host_pmm was not built"))
         self.assertEqual(tests["a"]["reason"], "host_pmm was not built")
-
-
-class LimitTests(unittest.TestCase):
-    def test_output_limit_stops_the_program(self):
-        lines = []
-        started = time.monotonic()
-        ran = grade.run_bounded([sys.executable, "-c", "while True: print('x' * 99)"], 20, lines.append,
-                                limit=200_000)
-        self.assertEqual(ran.how, "output")
-        self.assertLess(time.monotonic() - started, 10)
-        self.assertLessEqual(len(lines), 2000)
-
-    def test_timeout_kills_the_whole_process_group(self):
-        with tempfile.TemporaryDirectory() as tmp:
-            pidfile = os.path.join(tmp, "pid")
-            script = f"sleep 60 & echo $! > {pidfile}; wait"
-            ran = grade.run_bounded(["sh", "-c", script], 0.5, lambda line: None)
-            self.assertEqual(ran.how, "timeout")
-            with open(pidfile) as f:
-                child = f.read().strip()
-            time.sleep(0.2)
-            try:  # gone, or a zombie waiting for whoever inherited it
-                with open(f"/proc/{child}/stat") as f:
-                    self.assertEqual(f.read().rsplit(")", 1)[1].split()[0], "Z")
-            except FileNotFoundError:
-                pass
-
-    def test_a_child_left_behind_does_not_hold_the_run(self):
-        started = time.monotonic()
-        ran = grade.run_bounded(["sh", "-c", "sleep 60 & echo started"], 30, lambda line: None)
-        self.assertEqual((ran.how, ran.status), ("exited", 0))
-        self.assertLess(time.monotonic() - started, 10)
-
-    def test_an_endless_line_is_cut(self):
-        lines = []
-        grade.run_bounded([sys.executable, "-c", "import sys; sys.stdout.write('y' * 300000)"], 20,
-                          lines.append)
-        self.assertGreater(len(lines), 1)
-        self.assertLessEqual(max(map(len, lines)), grade.LINE_LIMIT)
 
 
 class ReportTests(unittest.TestCase):

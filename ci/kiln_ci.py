@@ -1,0 +1,307 @@
+"""ci/kiln_ci.py - what kiln's scripts share: one reading of each format, one way to run things.
+
+ci/boot, ci/grade, ci/gdb, ci/bochs-debug and the tests under tests/emu/ import
+this module (standard library only), so each rule is written once:
+
+  clean, strip_escapes   hostile text made safe: no terminal escapes or control characters
+  memory_size            "64M", "1G", "16G" -> MiB, for every --memory option
+  Tap                    the TAP reader: which result lines count, and what is wrong with the rest
+  read_bounded           a stream read line by line, stopped after a number of bytes
+  run_bounded, Ran       a program run in its own process group with a time and output limit
+  qemu_command           QEMU as every headless kiln boot starts it
+  build_default, boot_iso  what a debugging session does before it starts an emulator
+
+The scripts put ci/ on sys.path and `import kiln_ci`; tests/ci/test_kiln_ci.py
+tests this file. docs/testing.md describes the scripts.
+"""
+
+import argparse
+import collections
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# ------------------------------------------------------------ hostile text
+
+# CSI sequences (ESC [ ... letter), character-set selections (ESC ( B) and the C0
+# control characters except tab and newline: what a serial console may send
+# that a report (XML above all) cannot carry.
+CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Za-z0-9]|[\x00-\x08\x0b-\x1f\x7f]")
+LINE_LIMIT = 64 << 10   # a "line" longer than this is cut into pieces
+
+
+def strip_escapes(text):
+    """`text` without terminal escapes and control characters (tab and newline stay)."""
+    return CONTROL.sub("", text)
+
+
+def clean(text, limit=400):
+    """One line of hostile output made safe for a report: no escapes or control
+    characters, no surrounding white space, at most `limit` characters."""
+    text = strip_escapes(text).strip()
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+# ------------------------------------------------------------ sizes
+
+SIZE = re.compile(r"(\d+)\s*([KMGT]?)i?B?", re.IGNORECASE)
+UNIT_MIB = {"K": 1 / 1024, "M": 1, "G": 1024, "T": 1024 * 1024}
+MIN_MEMORY_MIB = 16
+
+
+def memory_size(text):
+    """Guest RAM as a whole number of MiB: '128' and '128M' are 128, '1G' is 1024;
+    K, M, G, T with an optional 'iB' or 'B'. An argparse type: a bad size raises
+    argparse.ArgumentTypeError, whose message says why."""
+    m = SIZE.fullmatch(text.strip())
+    if not m:
+        raise argparse.ArgumentTypeError(f"bad memory size '{text}' (examples: 64M, 1G, 16G)")
+    mib = int(m.group(1)) * UNIT_MIB[m.group(2).upper() or "M"]
+    if mib < MIN_MEMORY_MIB or mib != int(mib):
+        raise argparse.ArgumentTypeError(
+            f"memory size '{text}' must be a whole number of MiB >= {MIN_MEMORY_MIB}")
+    return int(mib)
+
+
+# ------------------------------------------------------------ TAP
+
+TAP_PLAN = re.compile(r"^1\.\.(\d+)$")
+TAP_RESULT = re.compile(r"^(ok|not ok) (\d+) - (.*)$")
+SUITE_DESCRIPTION = re.compile(r"^([A-Za-z0-9_]+): (.*)$")   # ktest's "pmm: frees coalesce"
+DIAG_LINES, DIAG_CHARS = 6, 240      # diagnostics kept for one result
+MAX_PROBLEMS = 20
+
+TapResult = collections.namedtuple("TapResult", "number ok description diagnostics")
+
+
+def suite_of(description):
+    """ktest's description 'SUITE: TEXT' as (suite, text); (None, description) otherwise."""
+    m = SUITE_DESCRIPTION.match(description)
+    return (m.group(1), m.group(2)) if m else (None, description)
+
+
+class Tap:
+    """Reads TAP (the Test Anything Protocol) one line at a time, as kiln's ktest
+    prints it: `TAP version 13`, the plan `1..N`, then `ok N - SUITE: TEXT` or
+    `not ok N - ...`, each after the `# ...` diagnostic lines that explain it.
+
+    Only well-formed TAP counts: a result line after the plan, numbered one more
+    than the last accepted result and within the plan. Any other result line is
+    ignored and named in `problems` (at most MAX_PROBLEMS), as is a second plan.
+    Lines must arrive whole; the reader removes escapes and surrounding space.
+    A line with anything in front (a user program's `NAME: ok 1 - ...`) is not TAP.
+    """
+
+    def __init__(self):
+        self.plan = None
+        self.results = []        # accepted TapResults, in order
+        self.problems = []
+        self.bail_out = None     # the `Bail out! ...` line
+        self._diag = []
+
+    def note(self, problem):
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(problem)
+
+    def feed(self, line):
+        """Reads one line (clean it first); returns True when it was a TAP line."""
+        if m := TAP_PLAN.match(line):
+            if self.plan is None:
+                self.plan = int(m.group(1))
+            else:
+                self.note(f"a second TAP plan line '{clean(line, 80)}'")
+        elif m := TAP_RESULT.match(line):
+            self._result(int(m.group(2)), m.group(1) == "ok", m.group(3), line)
+        elif line.startswith("#"):
+            if len(self._diag) < DIAG_LINES:
+                self._diag.append(clean(line[1:], DIAG_CHARS))
+        elif line.startswith("Bail out!"):
+            self.bail_out = line
+        else:
+            return False
+        return True
+
+    def _result(self, number, ok, description, line):
+        expected = len(self.results) + 1
+        if self.plan is None:
+            self.note(f"'{clean(line, 100)}' came before the plan")
+        elif number < expected:
+            self.note(f"test {number} reported twice")
+        elif number > expected:
+            self.note(f"test {number} reported out of order")
+        elif number > self.plan:
+            self.note(f"test {number} beyond the plan")
+        else:
+            self.results.append(TapResult(number, ok, description, self._diag))
+        self._diag = []
+
+    def failed(self):
+        return [r for r in self.results if not r.ok]
+
+
+# ------------------------------------------------------------ bounded reading
+
+def read_bounded(stream, on_line, limit, on_chunk=None, follow=None):
+    """Reads the binary `stream` to its end, giving each line (decoded, without
+    its newline; a line over LINE_LIMIT bytes in pieces) to `on_line` and each
+    chunk as it came to `on_chunk`. Stops after `limit` bytes: that chunk goes
+    to neither. While `follow()` is true an empty read means "not yet" (a file
+    an emulator is still writing) and reading goes on. Returns (bytes read,
+    True if it stopped at the limit)."""
+    pending, total = b"", 0
+    overflow = False
+    while True:
+        chunk = stream.read1(65536) if hasattr(stream, "read1") else stream.read(65536)
+        if not chunk:
+            if follow is not None and follow():
+                time.sleep(0.05)
+                continue
+            break
+        total += len(chunk)
+        if total > limit:
+            overflow = True
+            break
+        if on_chunk is not None:
+            on_chunk(chunk)
+        if on_line is None:
+            continue
+        pending += chunk
+        *lines, pending = pending.split(b"\n")
+        for line in lines:
+            on_line(line.decode("utf-8", "replace"))
+        while len(pending) > LINE_LIMIT:
+            on_line(pending[:LINE_LIMIT].decode("utf-8", "replace"))
+            pending = pending[LINE_LIMIT:]
+    if pending:
+        on_line(pending.decode("utf-8", "replace"))
+    return total, overflow
+
+
+def mib(n):
+    return f"{n / (1 << 20):g} MiB"
+
+
+class Ran:
+    """How a bounded run ended: `how` is 'exited', 'timeout' or 'output'."""
+
+    def __init__(self, how, status, seconds, nbytes):
+        self.how, self.status, self.seconds, self.bytes = how, status, seconds, nbytes
+
+    def describe(self, timeout, limit):
+        if self.how == "timeout":
+            return f"timed out after {timeout:g} s"
+        if self.how == "output":
+            return f"was stopped: output limit exceeded (more than {mib(limit)})"
+        if self.status < 0:
+            try:
+                return f"was killed by {signal.Signals(-self.status).name}"
+            except ValueError:
+                return f"was killed by signal {-self.status}"
+        return f"exited with status {self.status}"
+
+
+_live_groups = set()            # process groups run_bounded started and has not reaped
+_live_lock = threading.RLock()  # RLock: a signal handler may interrupt its own thread
+_stopping = threading.Event()
+
+
+def kill_group(pgid):
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def kill_all_groups():
+    """Kills every process group run_bounded has running, and refuses new ones:
+    for a signal handler, when the whole script must stop."""
+    with _live_lock:
+        _stopping.set()
+        for pgid in list(_live_groups):
+            kill_group(pgid)
+
+
+def run_bounded(cmd, timeout, on_line, limit, cwd=None, env=None, stderr=None):
+    """Runs `cmd` in a new process group, feeding each line of its output (stderr
+    too unless `stderr` is a file) to `on_line`. Stops it, and everything it
+    started, after `timeout` seconds or `limit` bytes; never blocks longer.
+    Raises SystemExit(1) once kill_all_groups() has been called."""
+    started = time.monotonic()
+    with _live_lock:
+        if _stopping.is_set():
+            raise SystemExit(1)
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE,
+                                stderr=stderr if stderr is not None else subprocess.STDOUT,
+                                start_new_session=True)
+        _live_groups.add(proc.pid)
+    state = {"bytes": 0, "overflow": False}
+
+    def pump():
+        state["bytes"], state["overflow"] = read_bounded(proc.stdout, on_line, limit)
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
+    how = "exited"
+    while proc.poll() is None:
+        if state["overflow"]:
+            how = "output"
+            break
+        if time.monotonic() - started > timeout:
+            how = "timeout"
+            break
+        time.sleep(0.02)
+    if how == "exited":
+        reader.join(timeout=1)        # what is still in the pipe
+    kill_group(proc.pid)              # leftovers (an emulator, a forked child) too
+    proc.wait()
+    reader.join(timeout=5)
+    proc.stdout.close()
+    with _live_lock:
+        _live_groups.discard(proc.pid)
+    if how == "exited" and state["overflow"]:
+        how = "output"
+    return Ran(how, proc.returncode, time.monotonic() - started, state["bytes"])
+
+
+# ------------------------------------------------------------ emulators and builds
+
+# isa-debug-exit (iobase 0xf4) makes QEMU exit with (value << 1) | 1: the kernel
+# writes 0x10 for success and 0x11 for failure.
+QEMU_EXIT_PASS, QEMU_EXIT_FAIL = 33, 35
+
+
+def qemu_command(iso, memory_mib, cpu="max"):
+    """QEMU booting `iso` headless: TCG, serial port on stdout, no monitor, no
+    reboot (a triple fault ends the run) and the isa-debug-exit device."""
+    return ["qemu-system-x86_64", "-accel", "tcg", "-m", f"{memory_mib}M", "-cpu", cpu,
+            "-cdrom", iso, "-boot", "d", "-display", "none", "-serial", "stdio",
+            "-monitor", "none", "-no-reboot",
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+
+
+def build_default(tool, build_dir=None):
+    """Builds kiln before a session: configure and build the default preset, or
+    build `build_dir` when one was named. Exits with `tool`'s message on failure."""
+    steps = [["cmake", "--preset", "default"], ["cmake", "--build", "--preset", "default"]]
+    if build_dir is not None:
+        steps = [["cmake", "--build", build_dir]]
+    for step in steps:
+        if subprocess.run(step, cwd=REPO, stdout=subprocess.DEVNULL).returncode != 0:
+            sys.exit(f"{tool}: '{' '.join(step)}' failed")
+
+
+def boot_iso(build_dir, cmdline=None):
+    """The ISO ci/boot would boot: build_dir/kiln.iso, or with `cmdline` the
+    variant ISO ci/boot makes for that kernel command line."""
+    if cmdline is None:
+        return os.path.join(build_dir, "kiln.iso")
+    cmd = [os.path.join(REPO, "ci", "boot"), "--build-dir", build_dir, "--cmdline", cmdline,
+           "--print-iso"]
+    return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip()
