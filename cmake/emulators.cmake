@@ -8,10 +8,14 @@
 #   qemu.crash-*, bochs.crash-triple-fault   ci/boot names each way a kernel can fail
 #   build.clang                  ci/build-clang: the clang preset builds, passes its
 #                                host tests and boots ktest=all
+#   ci.kiln-ci                   unit tests of ci/kiln_ci.py, the scripts' one TAP
+#                                parser, bounded reader, escape stripping and size parsing
 
 kiln_boot_test(qemu.ktest ARGS --emulator qemu --cmdline "ktest=all")
 kiln_boot_test(bochs.ktest ARGS --emulator bochs --cmdline "ktest=all")
 kiln_boot_test(qemu.ktest-cpu-qemu64 ARGS --emulator qemu --cpu qemu64 --cmdline "ktest=all")
+
+add_test(NAME ci.kiln-ci COMMAND ${CMAKE_SOURCE_DIR}/tests/ci/test_kiln_ci.py)
 
 # QEMU and Bochs run the same tests: the TAP plans must match.
 add_test(NAME emulators.same-tap-count

@@ -2,7 +2,7 @@
  * tests/test_heap_alloc.c - host tests for the buddy allocator and the
  * linked-list heap.
  *
- * src/mm/buddy.c and src/mm/list_alloc.c are compiled unchanged. A heap's
+ * src/mm/buddy.c and src/mm/list_heap.c are compiled unchanged. A heap's
  * region is a buffer from aligned_alloc, so a test can place it on a large
  * boundary or deliberately off one. The shared tests go through the common
  * interface (struct allocator) and run once per heap ("buddy: ..." and

@@ -6,7 +6,7 @@
  *   - its own address space (a PML4 whose upper half is the kernel's),
  *   - its image: each ELF PT_LOAD segment mapped with the segment's permissions,
  *   - a user stack under USER_STACK_TOP with an unmapped guard below it,
- *   - a user heap: a buddy allocator over arenas mapped in its space at
+ *   - a user heap: an arena heap (mm/arena_heap.h) of buddy arenas mapped in its space at
  *     USER_HEAP_BASE, grown through the VMM on request (SYS_ALLOC),
  *   - a kernel stack (with a guard page) for its system calls and faults.
  *
@@ -65,9 +65,9 @@ struct process {
     uint32_t pid;
     char name[PROCESS_NAME_MAX];
     struct address_space space;
-    bool space_made, heap_made, kstack_made;
+    bool space_made, user_heap_made, kstack_made;
     struct elf_info elf;
-    struct arena_heap heap;        /* the user heap (arenas in space, bitmaps kernel-only) */
+    struct arena_heap user_heap; /* an arena heap: arenas in space, bitmaps kernel-only */
     struct kstack kstack;     /* where its system calls and faults run */
     struct kjmp_buf finished; /* process_run() resumes here when it ends */
     struct process_result *result;

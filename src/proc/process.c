@@ -120,12 +120,12 @@ static int load(struct process *p, const uint8_t *image, size_t size, struct pro
     if (verr)
         return refuse(out, PROC_ERR_NO_MEMORY, "mapping the stack failed: %s", vmm_strerror(verr));
 
-    verr = arena_heap_init_user(&p->heap, &p->space, USER_HEAP_BASE, USER_HEAP_RANGE);
+    verr = arena_heap_init_user(&p->user_heap, &p->space, USER_HEAP_BASE, USER_HEAP_RANGE);
     if (verr) {
-        arena_heap_destroy(&p->heap); /* unmaps whatever part of the arena was made */
+        arena_heap_destroy(&p->user_heap); /* unmaps whatever part of the arena was made */
         return refuse(out, PROC_ERR_NO_MEMORY, "mapping the heap failed: %s", vmm_strerror(verr));
     }
-    p->heap_made = true;
+    p->user_heap_made = true;
 
     verr = kstack_alloc(&p->kstack);
     if (verr)
@@ -141,8 +141,8 @@ static void destroy(struct process *p)
     vmm_activate(&kernel_space);
     if (p->kstack_made)
         kstack_free(&p->kstack);
-    if (p->heap_made)
-        arena_heap_destroy(&p->heap);
+    if (p->user_heap_made)
+        arena_heap_destroy(&p->user_heap);
     if (p->space_made)
         vmm_space_destroy(&p->space);
     kfree(p);

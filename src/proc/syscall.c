@@ -12,7 +12,7 @@
  *
  * The path of one malloc (docs/userspace.md draws it):
  *   user malloc(100) -> SYS_ALLOC -> sys_alloc -> arena_heap_alloc on the process's
- *   heap -> buddy_alloc in an arena -> (arena full) kheap grows: vmm_alloc
+ *   heap -> buddy_alloc in an arena -> (arena full) the arena heap grows: vmm_alloc
  *   maps a new arena in the process's space -> pmm_alloc_page for each frame.
  *
  * Lab 5 writes the parts marked for it: docs/labs/lab5-syscalls.md, docs/labs/README.md.
@@ -95,9 +95,9 @@ static int64_t sys_alloc(struct process *p, const struct syscall_frame *f)
     uint64_t size = f->rdi;
     if (size == 0 || size > KILN_ALLOC_MAX)
         return error(KILN_EINVAL);
-    void *block = arena_heap_alloc(&p->heap, size);
+    void *block = arena_heap_alloc(&p->user_heap, size);
     if (!block)
-        return error(p->heap.last_error == ALLOC_ERR_CORRUPT ? KILN_ECORRUPT : KILN_ENOMEM);
+        return error(p->user_heap.last_error == ALLOC_ERR_CORRUPT ? KILN_ECORRUPT : KILN_ENOMEM);
     return (int64_t)(uintptr_t)block;
     /* LAB 5 END */
 }
@@ -118,14 +118,14 @@ static int64_t sys_free(struct process *p, const struct syscall_frame *f)
     /* LAB 5 STUB: return error(KILN_ENOSYS); */
     /* The pointer is only compared with the arenas' ranges and looked up in
      * the bitmaps before the allocator writes to the block. */
-    int err = arena_heap_try_free(&p->heap, (void *)(uintptr_t)f->rdi);
+    int err = arena_heap_try_free(&p->user_heap, (void *)(uintptr_t)f->rdi);
     return err ? error(free_error(err)) : 0;
     /* LAB 5 END */
 }
 
 static int64_t sys_block_size(struct process *p, const struct syscall_frame *f)
 {
-    size_t n = arena_heap_block_size(&p->heap, (const void *)(uintptr_t)f->rdi);
+    size_t n = arena_heap_block_size(&p->user_heap, (const void *)(uintptr_t)f->rdi);
     return n ? (int64_t)n : error(KILN_ENOTHEAP);
 }
 
@@ -141,7 +141,7 @@ static int64_t sys_memstats(struct process *p, const struct syscall_frame *f)
     struct pmm_stats ps;
     pmm_get_stats(&kernel_pmm, &ps);
     struct arena_heap_stats hs;
-    arena_heap_stats(&p->heap, &hs);
+    arena_heap_stats(&p->user_heap, &hs);
     struct kiln_memstats st = {
         .pmm_free_frames = ps.free_bytes / PAGE_SIZE,
         .pmm_total_frames =
@@ -159,13 +159,13 @@ static int64_t sys_memstats(struct process *p, const struct syscall_frame *f)
     if (uaccess_copy_to(&p->space, kernel_vmm.window, stats_ptr, &st, sizeof(st)) != UACCESS_OK)
         return error(KILN_EFAULT);
 
-    size_t full = arena_heap_picture(&p->heap, NULL, 0);
+    size_t full = arena_heap_picture(&p->user_heap, NULL, 0);
     if (picture_len > 0) {
         size_t n = picture_len < PICTURE_MAX ? (size_t)picture_len : PICTURE_MAX;
         char *text = kmalloc(n);
         if (!text)
             return error(KILN_ENOMEM);
-        arena_heap_picture(&p->heap, text, n);
+        arena_heap_picture(&p->user_heap, text, n);
         int err = uaccess_copy_to(&p->space, kernel_vmm.window, picture, text, strlen(text) + 1);
         kfree(text);
         if (err != UACCESS_OK)

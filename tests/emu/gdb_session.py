@@ -6,7 +6,7 @@ docs/debugging.md walks through): QEMU starts halted with its gdbstub on a
 free TCP port, so parallel CTest runs never collide, and GDB runs the commands
 without a prompt. The checks: a hardware breakpoint at kmain stops there and
 `magic` is the Multiboot2 magic; after vmm_boot_init, $cr3 equals
-kernel_space.pml4 and the kernel's `vmm: kernel page tables at` line;
+kernel_space.pml4.addr and the kernel's `vmm: kernel page tables at` line;
 kiln-walk sends 0xffff800000100000 through a 1 GiB page to physical 0x100000
 and finds 0x100000 unmapped; kiln-pmm lists a free run starting where the
 kernel's boot report said; kiln-buddy shows the heap's first arena with free
@@ -29,13 +29,13 @@ SESSION = [
      ["hbreak kmain", "continue"]),
     ("kmain's first argument: the Multiboot2 magic GRUB left in EAX.", ["print/x magic"]),
     ("Run until the VMM has switched to the kernel's own page tables.",
-     ["break vmm_boot_report", "continue", "print/x $cr3", "print/x kernel_space.pml4"]),
+     ["break vmm_boot_report", "continue", "print/x $cr3", "print/x kernel_space.pml4.addr"]),
     ("Walk the tables like the CPU: the direct map (a 1 GiB page), then an address\n"
      "that is no longer mapped (the identity map is gone).",
      ["kiln-walk 0xffff800000100000", "kiln-walk 0x100000"]),
     ("The PMM's free list: what is left after the VMM took its table pages.", ["kiln-pmm"]),
     ("Run until the heap exists; show its buddy free lists and its first page.",
-     ["break kheap_print_summary", "continue", "kiln-buddy", "kiln-walk 0xffffc00000000000"]),
+     ["break kmalloc_print_summary", "continue", "kiln-buddy", "kiln-walk 0xffffc00000000000"]),
     ("End the session: kill stops QEMU.", ["kill"]),
 ]
 
@@ -47,9 +47,9 @@ def check_output(out):
     e.find(rf"^\$1 = {MB2_MAGIC:#x}$", "print/x magic: the Multiboot2 magic")
     e.find(r"Breakpoint 2, vmm_boot_report \(\)", "stops at vmm_boot_report")
     cr3 = e.find(r"^\$2 = (0x[0-9a-f]+)$", "print/x $cr3")
-    pml4 = e.find(r"^\$3 = (0x[0-9a-f]+)$", "print/x kernel_space.pml4")
+    pml4 = e.find(r"^\$3 = (0x[0-9a-f]+)$", "print/x kernel_space.pml4.addr")
     if cr3 and pml4:
-        e.check(cr3.group(1) == pml4.group(1), "CR3 = kernel_space.pml4",
+        e.check(cr3.group(1) == pml4.group(1), "CR3 = kernel_space.pml4.addr",
                 f"{cr3.group(1)} != {pml4.group(1)}")
     e.find(r"^walk of 0xffff800000100000 from cr3 (0x[0-9a-f]+):$", "kiln-walk starts at CR3")
     e.find(r"^  PML4\[256\] at 0x[0-9a-f]+: 0x[0-9a-f]+  P W .*-> next table", "PML4 slot 256")
@@ -66,7 +66,7 @@ def check_output(out):
                 "run 0 starts where the boot report's first free run does",
                 f"{run.group(1)} vs {boot_run.group(1)}")
         e.check(int(run.group(2)) > 0, "run 0 has pages")
-    e.find(r"Breakpoint 3, kheap_print_summary \(", "stops at kheap_print_summary")
+    e.find(r"Breakpoint 3, kmalloc_print_summary \(", "stops at kmalloc_print_summary")
     arena = e.find(r"^arena 0: 0xffffc00000000000-0x[0-9a-f]+ \((\d+) KiB\), \d+ block\(s\) in use$",
                    "kiln-buddy: arena 0 at the heap's base")
     orders = re.findall(r"^  order +(\d+) \( *(\d+) bytes\): (\d+) free:", out[e.pos:], re.M)
