@@ -237,7 +237,7 @@ KTEST(pmm, zeroing, "PMM_ZERO hands out a frame full of zero bytes")
     pmm_free_page(&kernel_pmm, paddr(g));
 }
 
-KTEST(pmm, contiguous, "pmm_alloc_pages(16).addr returns 16 aligned, usable, consecutive frames")
+KTEST(pmm, contiguous, "pmm_alloc_pages(16) returns 16 aligned, usable, consecutive frames")
 {
     uint64_t before = free_bytes();
     uint64_t base = pmm_alloc_pages(&kernel_pmm, 16, PMM_ZERO).addr;
