@@ -128,20 +128,19 @@ void trap_print_frame(const struct trap_frame *f, const char *prefix)
             (unsigned long long)read_cr3(), (unsigned long long)read_cr4());
 }
 
-/* Page-fault error code bits, SDM vol. 3A, 4.7. */
-#define PF_PRESENT (1u << 0)  /* 0: the page was not present; 1: a protection violation */
-#define PF_WRITE (1u << 1)    /* the access was a write */
-#define PF_USER (1u << 2)     /* the access came from ring 3 */
-#define PF_RESERVED (1u << 3) /* a reserved bit was set in a paging entry */
-#define PF_FETCH (1u << 4)    /* an instruction fetch */
+static const char *page_fault_access(uint64_t code)
+{
+    if (code & PF_ERR_FETCH)
+        return "instruction fetch";
+    return (code & PF_ERR_WRITE) ? "write" : "read";
+}
 
 int trap_describe_page_fault(uint64_t code, char *buf, size_t size)
 {
-    return ksnprintf(buf, size, "%s %s, %s%s",
-                     (code & PF_USER) ? "user" : "kernel",
-                     (code & PF_FETCH) ? "instruction fetch" : (code & PF_WRITE) ? "write" : "read",
-                     (code & PF_PRESENT) ? "protection violation" : "page not present",
-                     (code & PF_RESERVED) ? ", reserved bit set in a paging entry" : "");
+    return ksnprintf(buf, size, "%s %s, %s%s", (code & PF_ERR_USER) ? "user" : "kernel",
+                     page_fault_access(code),
+                     (code & PF_ERR_PRESENT) ? "protection violation" : "page not present",
+                     (code & PF_ERR_RESERVED) ? ", reserved bit set in a paging entry" : "");
 }
 
 /* The innermost trap_catch() in progress, if any. */
