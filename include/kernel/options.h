@@ -30,6 +30,9 @@ extern struct kernel_options kernel_options;
  * option or malformed value. Returns how many problems it reported. */
 int options_parse(const char *cmdline);
 
+/* Is `stage` enabled by break= on the command line? (kernel/breakpoint.h) */
+bool options_break_enabled(const char *stage);
+
 /* options_parse on the command line GRUB gave, after a warning if it filled
  * boot_info's whole buffer (then its end was cut off). Returns the problems. */
 int options_init(const struct boot_info *info);

@@ -9,7 +9,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
-#include "arch/x86_64/trap.h"
+#include "arch/x86_64/idt.h"
 #include "boot/multiboot2.h"
 #include "dev/console.h"
 #include "kernel/options.h"

@@ -1,5 +1,8 @@
 /*
  * arch/x86_64/trap.h - exceptions: the saved state and who handles them.
+ *
+ * src/arch/x86_64/trap.c defines all of this; the IDT that leads there is
+ * arch/x86_64/idt.h.
  */
 #ifndef KILN_ARCH_X86_64_TRAP_H
 #define KILN_ARCH_X86_64_TRAP_H
@@ -38,7 +41,6 @@ enum {
  * at frame->rip, which it may change), false to let the kernel panic. */
 typedef bool (*trap_handler_fn)(struct trap_frame *frame);
 
-void idt_init(void);
 void trap_set_handler(unsigned vector, trap_handler_fn fn);
 const char *trap_name(unsigned vector);
 const char *trap_mnemonic(unsigned vector);
