@@ -10,7 +10,7 @@
 
 #include <stdbool.h>
 
-#include "boot/boot_info.h"
+struct boot_info; /* boot/boot_info.h */
 
 struct kernel_options {
     char ktest[128]; /* suites to run ("all", "pmm,boot"); empty: no tests */

@@ -3,7 +3,10 @@
  *
  * kmain reads as a list of stages; the stages that are not one layer's
  * start-up live here. The heap's start-up is timed here rather than in
- * src/mm/kheap.c, so that the allocator file holds only the allocator.
+ * src/mm/kheap.c, so that the allocator file holds only the allocator; heap=
+ * is read here too, when the heap is built, so that kernel/options.h (which
+ * kernel/breakpoint.h includes, and any layer may use KILN_BREAK) needs no
+ * heap header.
  */
 #include "kernel/boot_stages.h"
 

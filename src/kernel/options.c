@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include "boot/boot_info.h"
 #include "dev/console.h"
 #include "kernel/breakpoint.h"
 #include "lib/string.h"
