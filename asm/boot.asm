@@ -20,10 +20,13 @@ MB2_HEADER_MAGIC    equ 0xE85250D6
 MB2_ARCH_I386       equ 0
 MB2_BOOTLOADER_MAGIC equ 0x36D76289
 
+; Paging-entry bits: Intel SDM Vol. 3A, 4.5 (4-level paging).
 PTE_PRESENT  equ 1 << 0
 PTE_WRITABLE equ 1 << 1
-PTE_LARGE    equ 1 << 7          ; in a page-directory entry: maps a 2 MiB page
+PTE_LARGE    equ 1 << 7          ; PS in a page-directory entry: maps a 2 MiB page
 
+; Control registers: Intel SDM Vol. 3A, 2.5. EFER: Vol. 3A, 2.2.1 (MSR number: Vol. 4, table 2-2).
+; include/arch/x86_64/cpu.h names the same bits for the C code.
 CR0_PE  equ 1 << 0
 CR0_WP  equ 1 << 16              ; honour read-only pages in ring 0 too
 CR0_PG  equ 1 << 31
@@ -32,6 +35,7 @@ MSR_EFER equ 0xC0000080
 EFER_LME equ 1 << 8
 EFER_NXE equ 1 << 11
 
+; CPUID leaf 0x80000001, EDX (Intel SDM Vol. 2A, CPUID).
 CPUID_EXT_FEATURES equ 0x80000001
 CPUID_EDX_NX       equ 1 << 20
 CPUID_EDX_LM       equ 1 << 29

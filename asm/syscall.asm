@@ -5,7 +5,7 @@
 ;   and executes IRETQ, which drops the CPU to ring 3 at the program's entry.
 ;
 ; syscall_entry: the way back. A program's SYSCALL instruction jumps here
-;   (the address is in the LSTAR register, src/proc/syscall.c) still on the
+;   (the address is in the LSTAR register, src/arch/x86_64/syscall_msr.c) still on the
 ;   USER stack, with the return address in RCX and the user's RFLAGS in R11,
 ;   and interrupts off (SFMASK clears IF). The stub switches to the process's
 ;   kernel stack, saves every register as a struct syscall_frame

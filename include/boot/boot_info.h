@@ -2,7 +2,8 @@
  * boot/boot_info.h - what the bootloader told us, in plain C.
  *
  * The Multiboot2 parser (src/boot/multiboot2.c) fills one struct boot_info
- * from GRUB's boot information; nothing else in the kernel reads the raw
+ * from GRUB's boot information (src/boot/boot_info.c calls it at boot, into
+ * the kernel's one copy); nothing else in the kernel reads the raw
  * Multiboot2 structure. Everything here is copied, so the original
  * information block may be reused once parsing is done.
  */
@@ -85,5 +86,18 @@ struct boot_info {
     struct boot_tag_seen tags[BOOT_MAX_TAGS];
     size_t tag_count;
 };
+
+/* The kernel's one copy, filled by boot_info_init (src/boot/boot_info.c). */
+extern struct boot_info boot_info;
+
+/* What reading the boot information cost, for the `boot: cycles:` line. */
+struct boot_info_stats {
+    uint64_t parse_cycles; /* rdtsc cycles of boot_info_init (instructions under -icount) */
+};
+extern struct boot_info_stats boot_info_stats;
+
+/* Fills boot_info from the Multiboot2 information at physical address
+ * mbi_phys; panics, naming the tag and offset, if it is malformed. */
+void boot_info_init(uint32_t mbi_phys);
 
 #endif

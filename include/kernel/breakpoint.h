@@ -37,12 +37,10 @@
 #include <stdbool.h>
 
 #include "dev/console.h"
+#include "kernel/options.h" /* options_break_enabled */
 
 /* The stage names `break=` accepts, separated by spaces. */
 #define KILN_BREAK_STAGES "boot pmm vmm heap user"
-
-/* Is `stage` enabled by break= on the command line? (src/kernel/options.c) */
-bool options_break_enabled(const char *stage);
 
 /* If `stage` is enabled, print the "break: stage ..." line and return true. */
 static inline bool kiln_break_announce(const char *stage)

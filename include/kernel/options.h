@@ -10,6 +10,8 @@
 
 #include <stdbool.h>
 
+struct boot_info; /* boot/boot_info.h */
+
 struct kernel_options {
     char ktest[128]; /* suites to run ("all", "pmm,boot"); empty: no tests */
     char crash[32];  /* crash on purpose (docs/command-line.md); empty: no */
@@ -27,5 +29,12 @@ extern struct kernel_options kernel_options;
 /* Parses `cmdline` into kernel_options, printing a warning for each unknown
  * option or malformed value. Returns how many problems it reported. */
 int options_parse(const char *cmdline);
+
+/* Is `stage` enabled by break= on the command line? (kernel/breakpoint.h) */
+bool options_break_enabled(const char *stage);
+
+/* options_parse on the command line GRUB gave, after a warning if it filled
+ * boot_info's whole buffer (then its end was cut off). Returns the problems. */
+int options_init(const struct boot_info *info);
 
 #endif

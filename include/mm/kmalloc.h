@@ -13,6 +13,7 @@
 #define KILN_MM_KMALLOC_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mm/arena_heap.h"
 
@@ -21,6 +22,9 @@ extern struct arena_heap kernel_heap;
 
 /* Map the kernel heap's first arena; a failure is a panic (nothing can run without it). */
 void kmalloc_init(enum heap_backend backend);
+
+/* rdtsc cycles kmalloc_init took (instructions under -icount; ci/bench reads them). */
+extern uint64_t kmalloc_init_cycles;
 
 void *kmalloc(size_t size);
 void kfree(void *p);

@@ -2,7 +2,7 @@
  * mm/layout.h - the constants of the kernel's memory layout.
  *
  * One definition of each number, shared by the kernel, the host unit tests and
- * (later) user programs. See docs/memory-layout.md for the picture.
+ * (later) user programs. docs/vmm.md ("The layout of an address space") draws them.
  */
 #ifndef KILN_MM_LAYOUT_H
 #define KILN_MM_LAYOUT_H

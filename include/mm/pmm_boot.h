@@ -13,6 +13,8 @@
 extern struct pmm kernel_pmm;
 /* kernel_pmm's statistics right after pmm_boot_init, before any allocation. */
 extern struct pmm_stats pmm_boot_stats;
+/* rdtsc cycles pmm_boot_init took (instructions under -icount; ci/bench reads them). */
+extern uint64_t pmm_boot_init_cycles;
 
 /* The ranges withheld from the PMM at start-up, for the boot report and tests. */
 extern struct pmm_range pmm_withheld[];

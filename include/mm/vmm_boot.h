@@ -28,6 +28,7 @@ struct vmm_boot_stats {
     uint64_t image_table_pages;      /* page-table pages for the kernel image */
     uint64_t image_pages;            /* 4 KiB pages of kernel image mapped */
     uint64_t guard_pages;            /* image pages deliberately left unmapped */
+    uint64_t init_cycles;            /* rdtsc cycles of all of vmm_boot_init */
 };
 extern struct vmm_boot_stats vmm_boot_stats;
 

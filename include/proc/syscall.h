@@ -3,7 +3,8 @@
  *
  * The numbers, error codes and structures shared with user programs are in
  * include/kiln/syscall.h. This header is what the kernel adds: the register
- * frame asm/syscall.asm saves, and the set-up of the SYSCALL instruction.
+ * frame asm/syscall.asm saves and the dispatcher it calls. The SYSCALL
+ * instruction itself is set up in src/arch/x86_64/syscall_msr.c.
  */
 #ifndef KILN_PROC_SYSCALL_H
 #define KILN_PROC_SYSCALL_H
@@ -20,9 +21,6 @@ struct syscall_frame {
     uint64_t rflags; /* from R11 */
     uint64_t rsp;    /* the user stack */
 };
-
-/* EFER.SCE, STAR, LSTAR and SFMASK: after this, SYSCALL enters syscall_entry. */
-void syscall_init(void);
 
 /* Called by asm/syscall.asm with the saved registers; puts the result in frame->rax. */
 void syscall_dispatch(struct syscall_frame *frame);

@@ -72,9 +72,9 @@ void backtrace_init(const struct boot_info *info)
         return;
     }
     struct symbol_table loaded = {
-        (const struct elf64_sym *)(uintptr_t)(DIRECT_MAP_BASE + at.symtab_addr),
+        phys_to_virt(paddr(at.symtab_addr)),
         at.symtab_size / sizeof(struct elf64_sym),
-        (const char *)(uintptr_t)(DIRECT_MAP_BASE + at.strtab_addr),
+        phys_to_virt(paddr(at.strtab_addr)),
         at.strtab_size,
     };
     size_t dropped = symbols_copy_code(&loaded, va(__text_start), va(__text_end), ksyms, KSYMS_MAX,

@@ -10,6 +10,10 @@
 
 #include "boot/multiboot2.h"
 #include "dev/console.h"
+#include "kernel/boot_stages.h"
+#include "mm/kmalloc.h"
+#include "mm/pmm_boot.h"
+#include "mm/vmm_boot.h"
 
 void boot_report_header(const struct boot_info *info, const struct cpu_features *cpu)
 {
@@ -38,4 +42,15 @@ void boot_report_memory(const struct boot_info *info)
                 (unsigned long long)end, (unsigned long long)(r->length >> 10),
                 mem_type_name(r->type));
     }
+}
+
+void boot_report_cycles(void)
+{
+    /* rdtsc deltas; under QEMU -icount shift=0 these count instructions (ci/bench). */
+    kprintf("boot: cycles: early-setup %llu, mb2-parse %llu, pmm-init %llu, vmm-init %llu, "
+            "heap-init %llu\n",
+            (unsigned long long)early_setup_cycles,
+            (unsigned long long)boot_info_stats.parse_cycles,
+            (unsigned long long)pmm_boot_init_cycles,
+            (unsigned long long)vmm_boot_stats.init_cycles, (unsigned long long)kmalloc_init_cycles);
 }

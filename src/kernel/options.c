@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include "boot/boot_info.h"
 #include "dev/console.h"
 #include "kernel/breakpoint.h"
 #include "lib/string.h"
@@ -161,4 +162,16 @@ int options_parse(const char *cmdline)
         }
     }
     return warnings;
+}
+
+int options_init(const struct boot_info *info)
+{
+    int warnings = 0;
+    if (strlen(info->cmdline) == BOOT_CMDLINE_MAX - 1) {
+        kprintf("kiln: warning: the command line fills all %d bytes kiln keeps; anything "
+                "after them was dropped\n",
+                BOOT_CMDLINE_MAX - 1);
+        warnings++;
+    }
+    return warnings + options_parse(info->cmdline);
 }

@@ -6,6 +6,7 @@
  */
 #include "mm/kmalloc.h"
 
+#include "arch/x86_64/cpu.h"
 #include "dev/console.h"
 #include "kernel/panic.h"
 #include "lib/string.h"
@@ -13,12 +14,15 @@
 #include "mm/vmm_boot.h"
 
 struct arena_heap kernel_heap;
+uint64_t kmalloc_init_cycles;
 
 void kmalloc_init(enum heap_backend backend)
 {
+    uint64_t start = rdtsc();
     int err = arena_heap_init(&kernel_heap, backend, &kernel_space, KERNEL_HEAP_BASE, KERNEL_HEAP_MAX);
     if (err)
         panic("kmalloc_init: mapping the first arena failed: %s", vmm_strerror(err));
+    kmalloc_init_cycles = rdtsc() - start;
 }
 
 void *kmalloc(size_t size)

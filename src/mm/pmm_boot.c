@@ -13,12 +13,14 @@
  */
 #include "mm/pmm_boot.h"
 
+#include "arch/x86_64/cpu.h"
 #include "dev/console.h"
 #include "kernel/panic.h"
 #include "mm/layout.h"
 
 struct pmm kernel_pmm;
 struct pmm_stats pmm_boot_stats;
+uint64_t pmm_boot_init_cycles;
 
 #define MAX_WITHHELD (2 + BOOT_MAX_MODULES)
 struct pmm_range pmm_withheld[MAX_WITHHELD];
@@ -36,6 +38,7 @@ static void withhold(uint64_t base, uint64_t end, const char *what)
 
 void pmm_boot_init(const struct boot_info *info)
 {
+    uint64_t start = rdtsc();
     pmm_withheld_count = 0;
     /* The linker script defines these at physical addresses (below 2 GiB). */
     withhold((uint64_t)(uintptr_t)__kernel_phys_start, (uint64_t)(uintptr_t)__kernel_phys_end,
@@ -50,6 +53,7 @@ void pmm_boot_init(const struct boot_info *info)
     if (err)
         panic("pmm_boot_init: pmm_init failed: %s", pmm_strerror(err));
     pmm_get_stats(&kernel_pmm, &pmm_boot_stats);
+    pmm_boot_init_cycles = rdtsc() - start;
 }
 
 static void print_run(paddr_t base, uint64_t pages, void *ctx)

@@ -130,6 +130,7 @@ static void explain_details(const struct trap_frame *frame, uint64_t cr2, const 
 
 void vmm_boot_init(const struct boot_info *info, const struct cpu_features *cpu)
 {
+    uint64_t start = rdtsc();
     struct phys_window direct = {DIRECT_MAP_BASE};
     bool nx = cpu->nx && (rdmsr(MSR_EFER) & EFER_NXE);
     vmm_setup(&kernel_vmm, &kernel_pmm, direct, nx, cpu->pdpe1gb);
@@ -168,6 +169,7 @@ void vmm_boot_init(const struct boot_info *info, const struct cpu_features *cpu)
     /* The moment of truth: from here the bootstrap tables are unused. */
     vmm_activate(&kernel_space);
     trap_set_explainer(explain_summary, explain_details);
+    vmm_boot_stats.init_cycles = rdtsc() - start;
 }
 
 void vmm_boot_report(void)

@@ -26,6 +26,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
+#include "arch/x86_64/syscall_msr.h"
 #include "arch/x86_64/trap.h"
 #include "dev/console.h"
 #include "kernel/boot_report.h"
@@ -158,11 +159,12 @@ static const char *explain_user_address(uint64_t cr2, uint64_t error_code)
         return "stack overflow: the address is in the guard below the user stack";
     if (cr2 >= VMM_USER_END)
         return "a kernel address: ring 3 may not touch the upper half";
-    if ((error_code & 0x11) == 0x11)
+    bool violation = error_code & PF_ERR_PRESENT;
+    if (violation && (error_code & PF_ERR_FETCH))
         return "executing memory that is not executable (NX)";
-    if ((error_code & 0x3) == 0x3)
+    if (violation && (error_code & PF_ERR_WRITE))
         return "writing memory that is read-only (code or constants)";
-    if (!(error_code & 1))
+    if (!violation)
         return "nothing is mapped there";
     return "the page does not allow this access";
 }
@@ -359,6 +361,6 @@ void process_init(void)
     /* No FPU state is saved between processes: make x87 instructions fault
      * (#NM) rather than let one program read what the last one left there. */
     write_cr0(read_cr0() | CR0_EM | CR0_MP);
-    syscall_init();
+    syscall_msr_init();
     trap_set_user_fault_handler(user_fault);
 }

@@ -19,8 +19,6 @@
  */
 #include "proc/syscall.h"
 
-#include "arch/x86_64/cpu.h"
-#include "arch/x86_64/gdt.h"
 #include "dev/console.h"
 #include "kiln/syscall.h"
 #include "lib/format.h"
@@ -33,27 +31,7 @@
 #include "proc/process.h"
 #include "proc/uaccess.h"
 
-void syscall_entry(void); /* asm/syscall.asm */
-
 bool syscall_trace;
-
-/* RFLAGS bits cleared on entry: IF (no interrupts in the stub), TF (no
- * single-step trap on the user stack), DF (the C ABI wants it clear), IOPL
- * and NT (with NT set, the kernel's next IRETQ would fault: test
- * hostile.nested_task), AC. SYSRET restores the user's own flags from R11. */
-#define SYSCALL_RFLAGS_MASK                                                                        \
-    ((1u << 8) | (1u << 9) | (1u << 10) | (3u << 12) | (1u << 14) | (1u << 18))
-
-void syscall_init(void)
-{
-    /* STAR[47:32]: SYSCALL's CS (SS is that + 8). STAR[63:48] + 16 is
-     * SYSRET's CS and + 8 its SS: user code and data, with RPL 3. */
-    uint64_t star = ((uint64_t)(GDT_USER_DATA - 8) << 48) | ((uint64_t)GDT_KERNEL_CODE << 32);
-    wrmsr(MSR_STAR, star);
-    wrmsr(MSR_LSTAR, (uint64_t)(uintptr_t)syscall_entry);
-    wrmsr(MSR_SFMASK, SYSCALL_RFLAGS_MASK);
-    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
-}
 
 static int64_t error(int code)
 {

@@ -52,14 +52,17 @@ static inline uint64_t read_cr3(void)
     return v;
 }
 
-/* Switch address spaces: load a new PML4 (this also flushes the TLB's
- * non-global entries, so reloading the same value is a full flush). */
+/* Switch address spaces: load a new PML4. Writing CR3 also drops every TLB
+ * entry that is not global, so reloading the same value is a full flush of a
+ * kernel that uses no global pages (Intel SDM Vol. 3A, 4.10.4.1). */
 static inline void write_cr3(uint64_t pml4_phys)
 {
     __asm__ volatile("mov %0, %%cr3" : : "r"(pml4_phys) : "memory");
 }
 
-/* Drop the TLB's translation of the page holding va. */
+/* Drop the TLB's translation of the page holding va, global or not, and the
+ * cached upper-level entries (Intel SDM Vol. 3A, 4.10.4.1). A change to a
+ * present entry needs this; the CPU never re-reads an entry it has cached. */
 static inline void invlpg(uint64_t va)
 {
     __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
@@ -129,19 +132,32 @@ static inline uint64_t read_rflags(void)
     return v;
 }
 
-#define MSR_EFER 0xC0000080u
-#define MSR_STAR 0xC0000081u   /* SYSCALL/SYSRET segment selectors */
-#define MSR_LSTAR 0xC0000082u  /* where SYSCALL jumps in 64-bit mode */
-#define MSR_SFMASK 0xC0000084u /* RFLAGS bits SYSCALL clears */
-#define EFER_SCE (1ull << 0)   /* SYSCALL/SYSRET enabled */
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
-#define EFER_NXE (1ull << 11)
-#define CR0_PG (1ull << 31)
-#define CR0_WP (1ull << 16)
-#define CR0_MP (1ull << 1) /* with EM: WAIT/FWAIT fault too */
-#define CR0_EM (1ull << 2) /* x87 instructions raise #NM; MMX/SSE raise #UD */
-#define CR4_PAE (1ull << 5)
+/* Model-specific register numbers (Intel SDM Vol. 4, table 2-2). */
+#define MSR_EFER 0xC0000080u   /* IA32_EFER: long-mode and SYSCALL enables */
+#define MSR_STAR 0xC0000081u   /* IA32_STAR: SYSCALL/SYSRET segment selectors */
+#define MSR_LSTAR 0xC0000082u  /* IA32_LSTAR: where SYSCALL jumps in 64-bit mode */
+#define MSR_SFMASK 0xC0000084u /* IA32_FMASK: RFLAGS bits SYSCALL clears */
+
+/* EFER bits (Intel SDM Vol. 3A, 2.2.1 "Extended Feature Enable Register"). */
+#define EFER_SCE (1ull << 0)  /* SYSCALL/SYSRET enabled */
+#define EFER_LME (1ull << 8)  /* long mode enabled: active once CR0.PG is set */
+#define EFER_LMA (1ull << 10) /* long mode active (read-only, set by the CPU) */
+#define EFER_NXE (1ull << 11) /* bit 63 of paging entries means execute-disable */
+
+/* CR0 and CR4 bits (Intel SDM Vol. 3A, 2.5 "Control Registers"). */
+#define CR0_MP (1ull << 1)  /* with EM: WAIT/FWAIT fault too */
+#define CR0_EM (1ull << 2)  /* x87 instructions raise #NM; MMX/SSE raise #UD */
+#define CR0_WP (1ull << 16) /* read-only pages are read-only in ring 0 too */
+#define CR0_PG (1ull << 31) /* paging on */
+#define CR4_PAE (1ull << 5) /* 64-bit paging entries, required for long mode */
+
+/* RFLAGS bits (Intel SDM Vol. 1, 3.4.3 "EFLAGS Register"). */
+#define RFLAGS_TF (1ull << 8)    /* trap after each instruction (single-step) */
+#define RFLAGS_IF (1ull << 9)    /* maskable interrupts enabled */
+#define RFLAGS_DF (1ull << 10)   /* string instructions count down */
+#define RFLAGS_IOPL (3ull << 12) /* the I/O privilege level, two bits */
+#define RFLAGS_NT (1ull << 14)   /* nested task: IRET would switch tasks (a fault in long mode) */
+#define RFLAGS_AC (1ull << 18)   /* alignment checks (and SMAP overrides) */
 
 /* What CPUID says about the features the memory layers care about. */
 struct cpu_features {
@@ -150,6 +166,9 @@ struct cpu_features {
     bool long_mode;
     char vendor[13];
 };
+
+/* The boot CPU's features: early_setup fills them with cpu_detect. */
+extern struct cpu_features cpu_features;
 
 void cpu_detect(struct cpu_features *out);
 

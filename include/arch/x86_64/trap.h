@@ -1,5 +1,8 @@
 /*
  * arch/x86_64/trap.h - exceptions: the saved state and who handles them.
+ *
+ * src/arch/x86_64/trap.c defines all of this; the IDT that leads there is
+ * arch/x86_64/idt.h.
  */
 #ifndef KILN_ARCH_X86_64_TRAP_H
 #define KILN_ARCH_X86_64_TRAP_H
@@ -38,13 +41,23 @@ enum {
  * at frame->rip, which it may change), false to let the kernel panic. */
 typedef bool (*trap_handler_fn)(struct trap_frame *frame);
 
-void idt_init(void);
 void trap_set_handler(unsigned vector, trap_handler_fn fn);
 const char *trap_name(unsigned vector);
 const char *trap_mnemonic(unsigned vector);
 void trap_dispatch(struct trap_frame *frame);
 /* Prints every register, each line starting with `prefix` (" " or "#"). */
 void trap_print_frame(const struct trap_frame *frame, const char *prefix);
+
+/*
+ * The bits of the error code the CPU pushes with a page fault (Intel SDM
+ * Vol. 3A, 4.7 "Page-Fault Exceptions", figure 4-12). Named PF_ERR_* so they
+ * cannot be mistaken for the ELF segment flags PF_R, PF_W, PF_X.
+ */
+#define PF_ERR_PRESENT (1u << 0)  /* 0: the page was not present; 1: a protection violation */
+#define PF_ERR_WRITE (1u << 1)    /* the access was a write (0: a read) */
+#define PF_ERR_USER (1u << 2)     /* the access came from ring 3 */
+#define PF_ERR_RESERVED (1u << 3) /* a reserved bit was set in a paging entry */
+#define PF_ERR_FETCH (1u << 4)    /* an instruction fetch (reported only with NX or SMEP on) */
 
 /* Writes e.g. "kernel write, page not present" for a page-fault error code. */
 int trap_describe_page_fault(uint64_t error_code, char *buf, size_t size);

@@ -3,6 +3,9 @@
  */
 #include "arch/x86_64/cpu.h"
 
+struct cpu_features cpu_features;
+
+/* CPUID leaf 0x80000001, EDX (Intel SDM Vol. 2A, CPUID; AMD calls bit 26 Page1GB). */
 #define CPUID_EXT_NX (1u << 20)      /* leaf 0x80000001, EDX */
 #define CPUID_EXT_PDPE1GB (1u << 26) /* leaf 0x80000001, EDX */
 #define CPUID_EXT_LM (1u << 29)      /* leaf 0x80000001, EDX */

@@ -1,0 +1,81 @@
+/*
+ * kernel/boot_stages.c - the parts of the boot that are kmain's own.
+ *
+ * kmain reads as a list of stages; the stages that are not one layer's
+ * start-up live here. heap= is read here, when the heap is built, so that
+ * kernel/options.h (which kernel/breakpoint.h includes, and any layer may use
+ * KILN_BREAK) needs no heap header; the heap times its own start-up
+ * (kmalloc_init_cycles, src/mm/kmalloc.c).
+ */
+#include "kernel/boot_stages.h"
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/idt.h"
+#include "boot/multiboot2.h"
+#include "dev/console.h"
+#include "kernel/options.h"
+#include "kernel/panic.h"
+#include "kernel/power.h"
+#include "lib/string.h"
+#include "mm/kmalloc.h"
+#include "proc/process.h"
+
+#define KILN_VERSION "0.1"
+
+uint64_t early_setup_cycles;
+
+/* The deepest layer to bring up: all of them, unless ktest= needs fewer. */
+static enum ktest_layer last_layer = KTEST_LAYER_USER;
+
+void early_setup(uint32_t magic)
+{
+    uint64_t start = rdtsc();
+    console_init();
+    kprintf("\nkiln %s - a teaching kernel for memory management (x86_64, Multiboot2)\n",
+            KILN_VERSION);
+    gdt_init();
+    idt_init();
+    cpu_detect(&cpu_features);
+    if (magic != MB2_BOOTLOADER_MAGIC)
+        panic("kmain: bad Multiboot2 magic %#x (expected %#x)", magic, MB2_BOOTLOADER_MAGIC);
+    early_setup_cycles = rdtsc() - start;
+}
+
+void boot_choose_layers(void)
+{
+    if (!kernel_options.ktest[0])
+        return;
+    last_layer = ktest_layer_needed(kernel_options.ktest);
+    kprintf("ktest: layers up to %s for ktest=%s\n", ktest_layer_name(last_layer),
+            kernel_options.ktest);
+}
+
+void boot_tests_if_last(enum ktest_layer layer)
+{
+    if (layer == last_layer)
+        run_tests_and_power_off();
+}
+
+void run_tests_and_power_off(void)
+{
+    power_off(ktest_run(kernel_options.ktest));
+}
+
+void heap_stage_init(void)
+{
+    enum heap_backend backend = HEAP_BUDDY;
+    if (!strcmp(kernel_options.heap, "list"))
+        backend = HEAP_LIST;
+    else if (kernel_options.heap[0] && strcmp(kernel_options.heap, "buddy"))
+        kprintf("kiln: warning: heap=%s is not an allocator (buddy or list); using buddy\n",
+                kernel_options.heap);
+    kmalloc_init(backend);
+}
+
+void run_user_programs(void)
+{
+    const char *programs = kernel_options.run[0] ? kernel_options.run : "demo";
+    if (strcmp(programs, "none"))
+        process_run_list(programs);
+}
