@@ -273,7 +273,7 @@ KTEST(hostile, write_kernel, "writing the kernel's direct map from ring 3: kille
 {
     expect_kill("hostile-write-kernel", VEC_PAGE_FAULT);
     KT_ASSERT_EQ(vaddr_of(phys_to_virt(paddr(KERNEL_LOAD_PHYS))).addr, result.cr2);
-    KT_ASSERT(result.error_code & 2); /* a write */
+    KT_ASSERT(result.error_code & PF_ERR_WRITE);
 }
 
 KTEST(hostile, exec_kernel, "jumping into kernel code from ring 3: killed by #PF at the kernel address")
@@ -286,7 +286,8 @@ KTEST(hostile, exec_kernel, "jumping into kernel code from ring 3: killed by #PF
 KTEST(hostile, write_code, "writing its own code: killed by #PF, a protection violation on a present page")
 {
     expect_kill("hostile-write-code", VEC_PAGE_FAULT);
-    KT_ASSERT_EQ(7, result.error_code & 7); /* present, write, user */
+    const uint64_t present_write_user = PF_ERR_PRESENT | PF_ERR_WRITE | PF_ERR_USER;
+    KT_ASSERT_EQ(present_write_user, result.error_code & present_write_user);
     expect_reason("read-only");
 }
 
@@ -294,7 +295,7 @@ static void expect_no_execute(const char *name)
 {
     if (kernel_vmm.nx) {
         expect_kill(name, VEC_PAGE_FAULT);
-        KT_ASSERT(result.error_code & 0x10); /* an instruction fetch */
+        KT_ASSERT(result.error_code & PF_ERR_FETCH);
         expect_reason("not executable");
     } else {
         ktest_diag("this CPU has no NX: data is executable, so %s runs its byte", name);
