@@ -17,6 +17,7 @@
 #include "mm/layout.h"
 #include "mm/vmm.h"
 #include "mm/vmm_boot.h"
+#include "mm/vmm_dump.h"
 
 /* From src/kernel.ld and asm/boot.asm. */
 extern char __text_start[], __text_end[];
