@@ -9,7 +9,6 @@
 #ifndef KILN_PROC_SYSCALL_H
 #define KILN_PROC_SYSCALL_H
 
-#include <stdbool.h>
 #include <stdint.h>
 
 /* The user's registers as asm/syscall.asm pushes them (last pushed first). */
@@ -27,11 +26,5 @@ void syscall_dispatch(struct syscall_frame *frame);
 
 /* Called by asm/syscall.asm when frame->rip is not canonical: kills the process. */
 __attribute__((noreturn)) void syscall_bad_return(uint64_t rip);
-
-/* Print every system call and its result (strace on the command line). */
-extern bool syscall_trace;
-
-/* A short name for a number ("write"), or NULL for an unknown one. */
-const char *syscall_name(uint64_t number);
 
 #endif

@@ -29,7 +29,7 @@
 #include "mm/pmm_boot.h"
 #include "mm/vmm_boot.h"
 #include "proc/process.h"
-#include "proc/syscall.h"
+#include "proc/strace.h"
 
 void kmain(uint32_t magic, uint32_t mbi_phys)
 {

@@ -29,9 +29,8 @@
 #include "mm/pmm_boot.h"
 #include "mm/vmm_boot.h"
 #include "proc/process.h"
+#include "proc/strace.h"
 #include "proc/uaccess.h"
-
-bool syscall_trace;
 
 static int64_t error(int code)
 {
@@ -158,58 +157,21 @@ static int64_t sys_getpid(struct process *p, const struct syscall_frame *f)
     return p->pid;
 }
 
-static const struct {
-    const char *name;
-    int64_t (*fn)(struct process *p, const struct syscall_frame *f);
-    unsigned args; /* for the trace */
-} table[SYS_COUNT] = {
-    [SYS_EXIT] = {"exit", sys_exit, 1},
-    [SYS_WRITE] = {"write", sys_write, 2},
-    [SYS_ALLOC] = {"alloc", sys_alloc, 1},
-    [SYS_FREE] = {"free", sys_free, 1},
-    [SYS_MEMSTATS] = {"memstats", sys_memstats, 3},
-    [SYS_GETPID] = {"getpid", sys_getpid, 0},
-    [SYS_BLOCK_SIZE] = {"block_size", sys_block_size, 1},
+/* The handlers by number; src/proc/strace.c names them for the trace. */
+static int64_t (*const handlers[SYS_COUNT])(struct process *p, const struct syscall_frame *f) = {
+    [SYS_EXIT] = sys_exit,         [SYS_WRITE] = sys_write,   [SYS_ALLOC] = sys_alloc,
+    [SYS_FREE] = sys_free,         [SYS_MEMSTATS] = sys_memstats,
+    [SYS_GETPID] = sys_getpid,     [SYS_BLOCK_SIZE] = sys_block_size,
 };
-
-const char *syscall_name(uint64_t number)
-{
-    return number < SYS_COUNT ? table[number].name : NULL;
-}
-
-static void trace(const struct process *p, const struct syscall_frame *f, int64_t result)
-{
-    uint64_t nr = f->rax;
-    const uint64_t args[3] = {f->rdi, f->rsi, f->rdx};
-    char line[200];
-    int n = ksnprintf(line, sizeof(line), "strace: %s[%u]: ", p->name, p->pid);
-    if (nr < SYS_COUNT) {
-        n += ksnprintf(line + n, sizeof(line) - (size_t)n, "%s(", table[nr].name);
-        for (unsigned i = 0; i < table[nr].args && n < (int)sizeof(line); i++)
-            n += ksnprintf(line + n, sizeof(line) - (size_t)n, "%s%#llx", i ? ", " : "",
-                           (unsigned long long)args[i]);
-        if (n < (int)sizeof(line))
-            n += ksnprintf(line + n, sizeof(line) - (size_t)n, ")");
-    } else {
-        n += ksnprintf(line + n, sizeof(line) - (size_t)n, "syscall %#llx", (unsigned long long)nr);
-    }
-    if (n < (int)sizeof(line)) {
-        if (result < 0 && result >= -KILN_ERRNO_MAX)
-            ksnprintf(line + n, sizeof(line) - (size_t)n, " = -%lld\n", (long long)-result);
-        else
-            ksnprintf(line + n, sizeof(line) - (size_t)n, " = %#llx\n", (unsigned long long)result);
-    }
-    kprintf("%s", line);
-}
 
 void syscall_dispatch(struct syscall_frame *f)
 {
     struct process *p = process_current();
     p->result->syscalls++;
     uint64_t nr = f->rax;
-    int64_t result = nr < SYS_COUNT ? table[nr].fn(p, f) : error(KILN_ENOSYS);
+    int64_t result = nr < SYS_COUNT ? handlers[nr](p, f) : error(KILN_ENOSYS);
     if (syscall_trace)
-        trace(p, f, result);
+        strace_print(p->name, p->pid, f, result);
     f->rax = (uint64_t)result;
     /* SYSRET to a non-canonical RIP would fault in ring 0 on the user's
      * stack; asm/syscall.asm checks too, but end the process here, cleanly. */
