@@ -16,7 +16,9 @@
  * frames come back.
  *
  * Everything here is plain C: the host unit tests (tests/test_pmm.c) compile
- * this same file with a buffer standing in for RAM.
+ * this same file with a buffer standing in for RAM. Frames come and go as
+ * paddr_t (mm/addr.h); the run bookkeeping inside does its arithmetic on the
+ * numbers (.addr). Reading the bootloader's memory map is src/mm/memmap.c's job.
  *
  * Lab 2 writes the parts marked for it: docs/labs/lab2-pmm.md, docs/labs/README.md.
  */

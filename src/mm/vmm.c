@@ -18,6 +18,10 @@
  * kernel's PDPTs (the top-level kernel slots every space shares). prune()
  * restores it after entries are removed.
  *
+ * Addresses arrive typed (vaddr_t, paddr_t: mm/addr.h), so a caller cannot
+ * swap them; inside, where the walks do arithmetic on them, the functions
+ * work on the numbers (.addr), and a table's own address stays a paddr_t.
+ *
  * Lab 3 writes the parts marked for it: docs/labs/lab3-vmm.md, docs/labs/README.md.
  */
 #include "mm/vmm.h"
