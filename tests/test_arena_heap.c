@@ -113,8 +113,8 @@ static void test_init_maps_the_first_arena(void **state)
     assert_int_equal(st.mapped_bytes, frames_mapped());
     assert_true(st.mapped_bytes >= ARENA_HEAP_FIRST_ARENA);
     /* The buddy's bitmaps sit in the last eighth of the range, apart from the arenas. */
-    assert_true(in_range((void *)t.heap.arenas[0].metadata, range_start() + RANGE - RANGE / 8,
-                         RANGE / 8));
+    assert_true(
+        in_range((void *)t.heap.arenas[0].metadata, range_start() + RANGE - RANGE / 8, RANGE / 8));
     assert_int_equal(st.total.free_bytes, ARENA_HEAP_FIRST_ARENA);
 }
 

@@ -626,7 +626,8 @@ static void test_free_unaligned_panics(void **state)
     const struct pmm_stats before = stats();
     EXPECT_PANIC(pmm_free_page(&pmm, paddr(f + 8)), "pmm_free_page", hex(f + 8), "not page-aligned",
                  "caller 0x");
-    EXPECT_PANIC(pmm_free_pages(&pmm, paddr(f + 1), 1), "pmm_free_pages", hex(f + 1), "not page-aligned");
+    EXPECT_PANIC(pmm_free_pages(&pmm, paddr(f + 1), 1), "pmm_free_pages", hex(f + 1),
+                 "not page-aligned");
     const struct pmm_stats after = stats();
     assert_memory_equal(&before, &after, sizeof(before));
 }
@@ -635,7 +636,8 @@ static void test_free_outside_ram_panics(void **state)
 {
     (void)state;
     init_pc();
-    EXPECT_PANIC(pmm_free_page(&pmm, paddr(0xf0000)), "pmm_free_page", hex(0xf0000), "outside usable RAM");
+    EXPECT_PANIC(pmm_free_page(&pmm, paddr(0xf0000)), "pmm_free_page", hex(0xf0000),
+                 "outside usable RAM");
     EXPECT_PANIC(pmm_free_page(&pmm, paddr(64 * MiB)), "pmm_free_page", hex(64 * MiB),
                  "outside usable RAM");
     EXPECT_PANIC(pmm_free_page(&pmm, paddr(0x9f000)), "outside usable RAM"); /* partial page */
@@ -657,7 +659,8 @@ static void test_free_reserved_panics(void **state)
     init_ok(pc_map, PC_MAP_COUNT, kernel, 1, PMM_NO_LIMIT);
     EXPECT_PANIC(pmm_free_page(&pmm, paddr(0x1000)), "pmm_free_page", hex(0x1000), "reserved");
     EXPECT_PANIC(pmm_free_page(&pmm, paddr(0)), "pmm_free_page", "0", "reserved");
-    EXPECT_PANIC(pmm_free_page(&pmm, paddr(1 * MiB + PAGE_SIZE)), hex(1 * MiB + PAGE_SIZE), "reserved");
+    EXPECT_PANIC(pmm_free_page(&pmm, paddr(1 * MiB + PAGE_SIZE)), hex(1 * MiB + PAGE_SIZE),
+                 "reserved");
     EXPECT_PANIC(pmm_free_pages(&pmm, paddr(2 * MiB - PAGE_SIZE), 2), "pmm_free_pages",
                  hex(2 * MiB - PAGE_SIZE), "reserved");
     assert_int_equal(stats().free_bytes, 14 * MiB);
@@ -672,13 +675,15 @@ static void test_double_free_panics(void **state)
     init_pc();
     uint64_t f = pmm_alloc_page(&pmm).addr;
     pmm_free_page(&pmm, paddr(f));
-    EXPECT_PANIC(pmm_free_page(&pmm, paddr(f)), "pmm_free_page", hex(f), "already free", "caller 0x");
-    EXPECT_PANIC(pmm_free_page(&pmm, paddr(1 * MiB)), hex(1 * MiB), "already free"); /* never taken */
+    EXPECT_PANIC(pmm_free_page(&pmm, paddr(f)), "pmm_free_page", hex(f), "already free",
+                 "caller 0x");
+    EXPECT_PANIC(pmm_free_page(&pmm, paddr(1 * MiB)), hex(1 * MiB),
+                 "already free"); /* never taken */
 
     uint64_t block = pmm_alloc_pages(&pmm, 4, 0).addr;
     pmm_free_pages(&pmm, paddr(block + 2 * PAGE_SIZE), 2);
-    EXPECT_PANIC(pmm_free_pages(&pmm, paddr(block), 4), "pmm_free_pages", hex(block + 2 * PAGE_SIZE),
-                 "already free");
+    EXPECT_PANIC(pmm_free_pages(&pmm, paddr(block), 4), "pmm_free_pages",
+                 hex(block + 2 * PAGE_SIZE), "already free");
     pmm_free_pages(&pmm, paddr(block), 2);
     assert_int_equal(stats().free_bytes, 15 * MiB);
 #endif
@@ -782,7 +787,7 @@ static void model_alloc(size_t count)
 {
     unsigned flags = (next_random() % 8 == 0) ? PMM_ZERO : 0;
     uint64_t base = count == 1 && next_random() % 2 ? pmm_alloc_page_flags(&pmm, flags).addr
-                                                   : pmm_alloc_pages(&pmm, count, flags).addr;
+                                                    : pmm_alloc_pages(&pmm, count, flags).addr;
     if (base == PMM_NO_FRAME.addr) {
         uint64_t longest = 0;
         pmm_for_each_run(&pmm, longest_run, &longest);

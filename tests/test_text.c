@@ -67,8 +67,7 @@ static void test_sizes_short_and_spelt_out(void **state)
         text_bytes(&t, sizes[i]);
         text_printf(&t, " ");
     }
-    assert_string_equal(buf,
-                        "32/32 B 1K/1 KiB 64M/64 MiB 1G/1 GiB 1536/1536 B 3G/3 GiB ");
+    assert_string_equal(buf, "32/32 B 1K/1 KiB 64M/64 MiB 1G/1 GiB 1536/1536 B 3G/3 GiB ");
 }
 
 int main(void)

@@ -93,12 +93,13 @@ static int machine_setup(void **state)
      * pages get neighbouring frames. */
     static const int shuffle[4] = {1, 3, 0, 2};
     for (int i = 0; i < 4; i++)
-        vmm_ok(
-            vmm_map(&as, vaddr(RW + i * PAGE_SIZE), paddr(frames[shuffle[i]]), PAGE_SIZE, VMM_USER | VMM_WRITE),
-            "map RW");
+        vmm_ok(vmm_map(&as, vaddr(RW + i * PAGE_SIZE), paddr(frames[shuffle[i]]), PAGE_SIZE,
+                       VMM_USER | VMM_WRITE),
+               "map RW");
     vmm_ok(vmm_alloc(&as, vaddr(KERNEL_ONLY), PAGE_SIZE, VMM_WRITE), "map KERNEL_ONLY");
     vmm_ok(vmm_alloc(&as, vaddr(RW2), PAGE_SIZE, VMM_USER | VMM_WRITE), "map RW2");
-    vmm_ok(vmm_map(&as, vaddr(LARGE), paddr(LARGE_PA), LARGE_PAGE_SIZE, VMM_USER | VMM_WRITE | VMM_LARGE),
+    vmm_ok(vmm_map(&as, vaddr(LARGE), paddr(LARGE_PA), LARGE_PAGE_SIZE,
+                   VMM_USER | VMM_WRITE | VMM_LARGE),
            "map LARGE");
     vmm_ok(vmm_alloc(&as, vaddr(TOP), PAGE_SIZE, VMM_USER | VMM_WRITE), "map TOP");
 

@@ -290,7 +290,8 @@ static void test_large_pages_fall_back_when_unaligned(void **state)
         set_context("%s", cases[i].what);
         struct address_space as = new_space();
         uint64_t free0 = free_bytes();
-        EXPECT_OK(vmm_map(&as, vaddr(cases[i].va), paddr(cases[i].pa), cases[i].size, cases[i].flags));
+        EXPECT_OK(
+            vmm_map(&as, vaddr(cases[i].va), paddr(cases[i].pa), cases[i].size, cases[i].flags));
         struct pages_run run = {cases[i].page, cases[i].size / cases[i].page};
         check_layout(&as, cases[i].va, cases[i].pa, &run, 1, cases[i].flags);
         EXPECT_EQ(as.table_pages, cases[i].tables);
@@ -316,7 +317,8 @@ static void test_direct_map_table_pages(void **state)
                         gib);
             uint64_t free0 = free_bytes();
             tlb_reset();
-            EXPECT_OK(vmm_map(&m.kernel, vaddr(DIRECT_MAP_BASE), paddr(0), size, VMM_WRITE | VMM_LARGE));
+            EXPECT_OK(
+                vmm_map(&m.kernel, vaddr(DIRECT_MAP_BASE), paddr(0), size, VMM_WRITE | VMM_LARGE));
             /* PML4 + one PDPT, plus one PD per GiB without 1 GiB pages. */
             uint64_t tables = 2 + (gib ? 0 : size / GiB);
             EXPECT_EQ(m.kernel.table_pages, tables);
@@ -369,13 +371,13 @@ static void check_entry_bits(bool nx)
     /* Kernel mappings first: a user space created before them would not see new slots. */
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
         if (cases[i].as == &m.kernel)
-            EXPECT_OK(
-                vmm_map(cases[i].as, vaddr(cases[i].va), paddr(cases[i].pa), cases[i].size, cases[i].flags));
+            EXPECT_OK(vmm_map(cases[i].as, vaddr(cases[i].va), paddr(cases[i].pa), cases[i].size,
+                              cases[i].flags));
     as = new_space();
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
         if (cases[i].as != &m.kernel)
-            EXPECT_OK(
-                vmm_map(cases[i].as, vaddr(cases[i].va), paddr(cases[i].pa), cases[i].size, cases[i].flags));
+            EXPECT_OK(vmm_map(cases[i].as, vaddr(cases[i].va), paddr(cases[i].pa), cases[i].size,
+                              cases[i].flags));
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct vmm_walk w;
         vmm_walk(cases[i].as, vaddr(cases[i].va), &w);
@@ -403,7 +405,8 @@ static void check_entry_bits(bool nx)
     EXPECT_OK(vmm_protect(&as, vaddr(5 * GiB), GiB, VMM_USER));
     struct vmm_walk w;
     vmm_walk(&as, vaddr(8 * GiB), &w);
-    EXPECT_EQ(w.entry[3], (w.phys.addr & PTE_ADDR_MASK) | expected_leaf_bits(VMM_USER, nx) | PTE_OWNED);
+    EXPECT_EQ(w.entry[3],
+              (w.phys.addr & PTE_ADDR_MASK) | expected_leaf_bits(VMM_USER, nx) | PTE_OWNED);
     assert_translates(&as, 8 * GiB, w.phys.addr, expected_flags(VMM_USER, nx), PAGE_SIZE);
     assert_translates(&as, 3 * GiB, FAR_PA, expected_flags(VMM_WRITE, nx), PAGE_SIZE);
     vmm_walk(&as, vaddr(3 * GiB), &w);
@@ -434,8 +437,8 @@ static void test_protect_changes_flags_keeps_addresses(void **state)
     struct address_space as = new_space();
     const uint64_t A = 16 * MiB, L = 2 * GiB + 4 * MiB, H = 4 * GiB;
     EXPECT_OK(vmm_alloc(&as, vaddr(A), 4 * PAGE_SIZE, VMM_WRITE | VMM_USER));
-    EXPECT_OK(vmm_map(&as, vaddr(L - PAGE_SIZE), paddr(8 * MiB - PAGE_SIZE), LARGE_PAGE_SIZE + PAGE_SIZE,
-                      VMM_WRITE | VMM_LARGE));
+    EXPECT_OK(vmm_map(&as, vaddr(L - PAGE_SIZE), paddr(8 * MiB - PAGE_SIZE),
+                      LARGE_PAGE_SIZE + PAGE_SIZE, VMM_WRITE | VMM_LARGE));
     EXPECT_OK(vmm_map(&as, vaddr(H), paddr(3 * GiB), GiB, VMM_WRITE | VMM_LARGE));
     EXPECT_EQ(leaf_level(&as, L), 2);
     EXPECT_EQ(leaf_level(&as, H), 3);
@@ -482,7 +485,8 @@ static void test_protect_changes_flags_keeps_addresses(void **state)
     EXPECT_FAIL(&as, vmm_protect(&as, vaddr(L + PAGE_SIZE), LARGE_PAGE_SIZE - PAGE_SIZE, VMM_WRITE),
                 VMM_ERR_SPLITS_LARGE);
     EXPECT_FAIL(&as, vmm_protect(&as, vaddr(L - PAGE_SIZE), MiB, VMM_WRITE), VMM_ERR_SPLITS_LARGE);
-    EXPECT_FAIL(&as, vmm_protect(&as, vaddr(H + 2 * MiB), 2 * MiB, VMM_WRITE), VMM_ERR_SPLITS_LARGE);
+    EXPECT_FAIL(&as, vmm_protect(&as, vaddr(H + 2 * MiB), 2 * MiB, VMM_WRITE),
+                VMM_ERR_SPLITS_LARGE);
     EXPECT_FAIL(&as, vmm_protect(&as, vaddr(H), GiB - PAGE_SIZE, 0), VMM_ERR_SPLITS_LARGE);
 
     EXPECT_EQ(free_bytes(), free0);
@@ -580,7 +584,8 @@ static struct address_space prepared_space(void)
     struct address_space as = new_space();
     EXPECT_OK(vmm_alloc(&as, vaddr(USER_ALLOC), 4 * PAGE_SIZE, VMM_WRITE | VMM_USER));
     EXPECT_OK(vmm_map(&as, vaddr(USER_MAP), paddr(FAR_PA), 16 * PAGE_SIZE, VMM_USER));
-    EXPECT_OK(vmm_map(&as, vaddr(USER_LARGE), paddr(6 * MiB), LARGE_PAGE_SIZE, VMM_USER | VMM_LARGE));
+    EXPECT_OK(
+        vmm_map(&as, vaddr(USER_LARGE), paddr(6 * MiB), LARGE_PAGE_SIZE, VMM_USER | VMM_LARGE));
     EXPECT_OK(vmm_map(&as, vaddr(USER_HUGE), paddr(9 * GiB), GiB, VMM_USER | VMM_EXEC | VMM_LARGE));
     return as;
 }
@@ -619,10 +624,12 @@ static void test_error_bad_argument(void **state)
     EXPECT_FAIL(&as, vmm_unmap(&as, vaddr(USER_MAP), 0), VMM_ERR_BAD_ARGUMENT);
     EXPECT_FAIL(&as, vmm_protect(&as, vaddr(USER_MAP), 0, 0), VMM_ERR_BAD_ARGUMENT);
     EXPECT_FAIL(&as, vmm_free(&as, vaddr(USER_ALLOC), 0), VMM_ERR_BAD_ARGUMENT);
-    EXPECT_FAIL(&as, vmm_map(&as, vaddr(V), paddr(FAR_PA), PAGE_SIZE, 1u << 5), VMM_ERR_BAD_ARGUMENT);
+    EXPECT_FAIL(&as, vmm_map(&as, vaddr(V), paddr(FAR_PA), PAGE_SIZE, 1u << 5),
+                VMM_ERR_BAD_ARGUMENT);
     EXPECT_FAIL(&as, vmm_map(&as, vaddr(V), paddr(FAR_PA), PAGE_SIZE, VMM_USER | (1u << 31)),
                 VMM_ERR_BAD_ARGUMENT);
-    EXPECT_FAIL(&as, vmm_alloc(&as, vaddr(V), PAGE_SIZE, VMM_WRITE | (1u << 9)), VMM_ERR_BAD_ARGUMENT);
+    EXPECT_FAIL(&as, vmm_alloc(&as, vaddr(V), PAGE_SIZE, VMM_WRITE | (1u << 9)),
+                VMM_ERR_BAD_ARGUMENT);
     EXPECT_FAIL(&as, vmm_protect(&as, vaddr(USER_MAP), PAGE_SIZE, 1u << 6), VMM_ERR_BAD_ARGUMENT);
     EXPECT_FAIL(&m.kernel, vmm_map(&m.kernel, vaddr(KERNEL_VMA + MiB), paddr(0), PAGE_SIZE, ~0u),
                 VMM_ERR_BAD_ARGUMENT);
@@ -658,21 +665,25 @@ static void test_error_noncanonical(void **state)
     struct address_space *k = &m.kernel;
     const uint64_t hole = VMM_USER_END, hole_last_page = VMM_KERNEL_START - PAGE_SIZE;
     EXPECT_FAIL(&as, vmm_map(&as, vaddr(hole), paddr(FAR_PA), PAGE_SIZE, 0), VMM_ERR_NONCANONICAL);
-    EXPECT_FAIL(k, vmm_map(k, vaddr(hole_last_page), paddr(FAR_PA), PAGE_SIZE, 0), VMM_ERR_NONCANONICAL);
-    EXPECT_FAIL(&as, vmm_alloc(&as, vaddr(0x0000900000000000ULL), PAGE_SIZE, 0), VMM_ERR_NONCANONICAL);
+    EXPECT_FAIL(k, vmm_map(k, vaddr(hole_last_page), paddr(FAR_PA), PAGE_SIZE, 0),
+                VMM_ERR_NONCANONICAL);
+    EXPECT_FAIL(&as, vmm_alloc(&as, vaddr(0x0000900000000000ULL), PAGE_SIZE, 0),
+                VMM_ERR_NONCANONICAL);
     EXPECT_FAIL(k, vmm_alloc(k, vaddr(0x8000000000000000ULL), PAGE_SIZE, 0), VMM_ERR_NONCANONICAL);
     /* Ranges that start canonical and run into the hole, or across it. */
     EXPECT_FAIL(&as, vmm_alloc(&as, vaddr(hole - PAGE_SIZE), 2 * PAGE_SIZE, VMM_USER),
                 VMM_ERR_NONCANONICAL);
     EXPECT_FAIL(&as,
-                vmm_map(&as, vaddr(hole - PAGE_SIZE), paddr(FAR_PA), VMM_KERNEL_START - hole + 2 * PAGE_SIZE, 0),
+                vmm_map(&as, vaddr(hole - PAGE_SIZE), paddr(FAR_PA),
+                        VMM_KERNEL_START - hole + 2 * PAGE_SIZE, 0),
                 VMM_ERR_NONCANONICAL);
     EXPECT_FAIL(&as, vmm_unmap(&as, vaddr(USER_MAP), 1ULL << 47), VMM_ERR_NONCANONICAL);
     EXPECT_FAIL(&as, vmm_protect(&as, vaddr(USER_MAP), 1ULL << 47, 0), VMM_ERR_NONCANONICAL);
     EXPECT_FAIL(&as, vmm_free(&as, vaddr(USER_ALLOC), 1ULL << 47), VMM_ERR_NONCANONICAL);
     EXPECT_FAIL(k, vmm_unmap(k, vaddr(hole_last_page), 2 * PAGE_SIZE), VMM_ERR_NONCANONICAL);
     /* Wrap-around past the top of the address space. */
-    EXPECT_FAIL(k, vmm_map(k, vaddr(0 - PAGE_SIZE), paddr(0), 2 * PAGE_SIZE, 0), VMM_ERR_NONCANONICAL);
+    EXPECT_FAIL(k, vmm_map(k, vaddr(0 - PAGE_SIZE), paddr(0), 2 * PAGE_SIZE, 0),
+                VMM_ERR_NONCANONICAL);
     EXPECT_FAIL(k, vmm_alloc(k, vaddr(0 - 2 * PAGE_SIZE), 1ULL << 63, 0), VMM_ERR_NONCANONICAL);
     EXPECT_FAIL(k, vmm_unmap(k, vaddr(KERNEL_ALLOC), 0 - PAGE_SIZE), VMM_ERR_NONCANONICAL);
     EXPECT_FAIL(k, vmm_protect(k, vaddr(KERNEL_ALLOC), 0 - KERNEL_ALLOC + PAGE_SIZE, 0),
@@ -699,14 +710,16 @@ static void test_error_misaligned(void **state)
     EXPECT_FAIL(&as, vmm_map(&as, vaddr(V), paddr(FAR_PA), PAGE_SIZE + 1, 0), VMM_ERR_MISALIGNED);
     EXPECT_FAIL(&as, vmm_map(&as, vaddr(V), paddr(FAR_PA), 0x800, 0), VMM_ERR_MISALIGNED);
     EXPECT_FAIL(&as, vmm_map(&as, vaddr(V), paddr(FAR_PA + 1), PAGE_SIZE, 0), VMM_ERR_MISALIGNED);
-    EXPECT_FAIL(&as, vmm_map(&as, vaddr(V), paddr(FAR_PA + 0x800), PAGE_SIZE, VMM_LARGE), VMM_ERR_MISALIGNED);
+    EXPECT_FAIL(&as, vmm_map(&as, vaddr(V), paddr(FAR_PA + 0x800), PAGE_SIZE, VMM_LARGE),
+                VMM_ERR_MISALIGNED);
     EXPECT_FAIL(&as, vmm_alloc(&as, vaddr(V + 0x10), PAGE_SIZE, 0), VMM_ERR_MISALIGNED);
     EXPECT_FAIL(&as, vmm_alloc(&as, vaddr(V), 3 * PAGE_SIZE - 1, 0), VMM_ERR_MISALIGNED);
     EXPECT_FAIL(&as, vmm_unmap(&as, vaddr(USER_MAP + 1), PAGE_SIZE), VMM_ERR_MISALIGNED);
     EXPECT_FAIL(&as, vmm_unmap(&as, vaddr(USER_MAP), PAGE_SIZE + 1), VMM_ERR_MISALIGNED);
     EXPECT_FAIL(&as, vmm_protect(&as, vaddr(USER_MAP + 0xFFF), PAGE_SIZE, 0), VMM_ERR_MISALIGNED);
     EXPECT_FAIL(&as, vmm_free(&as, vaddr(USER_ALLOC), 0x800), VMM_ERR_MISALIGNED);
-    EXPECT_FAIL(k, vmm_map(k, vaddr(KERNEL_VMA + MiB + 0x10), paddr(0), PAGE_SIZE, 0), VMM_ERR_MISALIGNED);
+    EXPECT_FAIL(k, vmm_map(k, vaddr(KERNEL_VMA + MiB + 0x10), paddr(0), PAGE_SIZE, 0),
+                VMM_ERR_MISALIGNED);
     EXPECT_FAIL(k, vmm_unmap(k, vaddr(DIRECT_MAP_BASE), GiB - 1), VMM_ERR_MISALIGNED);
     assert_prepared_intact(&as);
 }
@@ -717,19 +730,22 @@ static void test_error_kernel_address(void **state)
     struct address_space as = prepared_space();
     struct address_space *k = &m.kernel;
     /* Kernel addresses in a user space, even ones the kernel has mapped. */
-    EXPECT_FAIL(&as, vmm_map(&as, vaddr(VMM_KERNEL_START + 100 * GiB), paddr(FAR_PA), PAGE_SIZE, VMM_USER),
-                VMM_ERR_KERNEL_ADDRESS);
+    EXPECT_FAIL(
+        &as, vmm_map(&as, vaddr(VMM_KERNEL_START + 100 * GiB), paddr(FAR_PA), PAGE_SIZE, VMM_USER),
+        VMM_ERR_KERNEL_ADDRESS);
     EXPECT_FAIL(&as, vmm_alloc(&as, vaddr(KERNEL_VMA - MiB), PAGE_SIZE, VMM_WRITE),
                 VMM_ERR_KERNEL_ADDRESS);
     EXPECT_FAIL(&as, vmm_unmap(&as, vaddr(DIRECT_MAP_BASE), GiB), VMM_ERR_KERNEL_ADDRESS);
-    EXPECT_FAIL(&as, vmm_protect(&as, vaddr(DIRECT_MAP_BASE), GiB, VMM_USER), VMM_ERR_KERNEL_ADDRESS);
+    EXPECT_FAIL(&as, vmm_protect(&as, vaddr(DIRECT_MAP_BASE), GiB, VMM_USER),
+                VMM_ERR_KERNEL_ADDRESS);
     EXPECT_FAIL(&as, vmm_free(&as, vaddr(KERNEL_ALLOC), PAGE_SIZE), VMM_ERR_KERNEL_ADDRESS);
     /* VMM_USER on the kernel half. */
     EXPECT_FAIL(k, vmm_map(k, vaddr(KERNEL_VMA + MiB), paddr(0x100000), PAGE_SIZE, VMM_USER),
                 VMM_ERR_KERNEL_ADDRESS);
     EXPECT_FAIL(k, vmm_alloc(k, vaddr(KERNEL_VMA + MiB), PAGE_SIZE, VMM_USER | VMM_WRITE),
                 VMM_ERR_KERNEL_ADDRESS);
-    EXPECT_FAIL(k, vmm_protect(k, vaddr(KERNEL_ALLOC), PAGE_SIZE, VMM_USER), VMM_ERR_KERNEL_ADDRESS);
+    EXPECT_FAIL(k, vmm_protect(k, vaddr(KERNEL_ALLOC), PAGE_SIZE, VMM_USER),
+                VMM_ERR_KERNEL_ADDRESS);
     assert_prepared_intact(&as);
 }
 
@@ -756,18 +772,24 @@ static void test_error_already_mapped(void **state)
     struct address_space *k = &m.kernel;
     const uint64_t P = PAGE_SIZE;
     /* 4 KiB pages: overlap at the start, in the middle, at the end, around. */
-    EXPECT_FAIL(&as, vmm_map(&as, vaddr(USER_MAP - 2 * P), paddr(FAR_PA), 3 * P, 0), VMM_ERR_ALREADY_MAPPED);
-    EXPECT_FAIL(&as, vmm_map(&as, vaddr(USER_MAP + 5 * P), paddr(FAR_PA), P, 0), VMM_ERR_ALREADY_MAPPED);
-    EXPECT_FAIL(&as, vmm_map(&as, vaddr(USER_MAP + 15 * P), paddr(FAR_PA), 3 * P, 0), VMM_ERR_ALREADY_MAPPED);
-    EXPECT_FAIL(&as, vmm_map(&as, vaddr(USER_MAP - P), paddr(FAR_PA), 18 * P, 0), VMM_ERR_ALREADY_MAPPED);
+    EXPECT_FAIL(&as, vmm_map(&as, vaddr(USER_MAP - 2 * P), paddr(FAR_PA), 3 * P, 0),
+                VMM_ERR_ALREADY_MAPPED);
+    EXPECT_FAIL(&as, vmm_map(&as, vaddr(USER_MAP + 5 * P), paddr(FAR_PA), P, 0),
+                VMM_ERR_ALREADY_MAPPED);
+    EXPECT_FAIL(&as, vmm_map(&as, vaddr(USER_MAP + 15 * P), paddr(FAR_PA), 3 * P, 0),
+                VMM_ERR_ALREADY_MAPPED);
+    EXPECT_FAIL(&as, vmm_map(&as, vaddr(USER_MAP - P), paddr(FAR_PA), 18 * P, 0),
+                VMM_ERR_ALREADY_MAPPED);
     EXPECT_FAIL(&as, vmm_alloc(&as, vaddr(USER_MAP - 2 * P), 3 * P, 0), VMM_ERR_ALREADY_MAPPED);
     EXPECT_FAIL(&as, vmm_alloc(&as, vaddr(USER_MAP + 5 * P), P, 0), VMM_ERR_ALREADY_MAPPED);
     EXPECT_FAIL(&as, vmm_alloc(&as, vaddr(USER_MAP + 15 * P), 3 * P, 0), VMM_ERR_ALREADY_MAPPED);
     EXPECT_FAIL(&as, vmm_alloc(&as, vaddr(USER_ALLOC + 3 * P), 2 * P, 0), VMM_ERR_ALREADY_MAPPED);
     /* Large pages in the way. */
-    EXPECT_FAIL(&as, vmm_map(&as, vaddr(USER_LARGE + P), paddr(FAR_PA), P, 0), VMM_ERR_ALREADY_MAPPED);
+    EXPECT_FAIL(&as, vmm_map(&as, vaddr(USER_LARGE + P), paddr(FAR_PA), P, 0),
+                VMM_ERR_ALREADY_MAPPED);
     EXPECT_FAIL(&as, vmm_alloc(&as, vaddr(USER_LARGE + MiB), P, 0), VMM_ERR_ALREADY_MAPPED);
-    EXPECT_FAIL(&as, vmm_map(&as, vaddr(USER_LARGE - 4 * P), paddr(FAR_PA), 8 * P, 0), VMM_ERR_ALREADY_MAPPED);
+    EXPECT_FAIL(&as, vmm_map(&as, vaddr(USER_LARGE - 4 * P), paddr(FAR_PA), 8 * P, 0),
+                VMM_ERR_ALREADY_MAPPED);
     EXPECT_FAIL(&as, vmm_map(&as, vaddr(USER_LARGE), paddr(0), LARGE_PAGE_SIZE, VMM_LARGE),
                 VMM_ERR_ALREADY_MAPPED);
     EXPECT_FAIL(&as, vmm_map(&as, vaddr(USER_HUGE + 5 * MiB), paddr(FAR_PA), 2 * GiB, VMM_LARGE),
@@ -775,10 +797,12 @@ static void test_error_already_mapped(void **state)
     EXPECT_FAIL(&as, vmm_map(&as, vaddr(USER_HUGE - 2 * MiB), paddr(0), 4 * MiB, VMM_LARGE),
                 VMM_ERR_ALREADY_MAPPED);
     /* A big range with something deep inside: found before anything is built. */
-    EXPECT_FAIL(&as, vmm_map(&as, vaddr(0), paddr(0), PML4_SPAN, VMM_LARGE | VMM_WRITE), VMM_ERR_ALREADY_MAPPED);
+    EXPECT_FAIL(&as, vmm_map(&as, vaddr(0), paddr(0), PML4_SPAN, VMM_LARGE | VMM_WRITE),
+                VMM_ERR_ALREADY_MAPPED);
     EXPECT_FAIL(&as, vmm_alloc(&as, vaddr(0), 16 * GiB, VMM_WRITE), VMM_ERR_ALREADY_MAPPED);
     /* The kernel's space too. */
-    EXPECT_FAIL(k, vmm_map(k, vaddr(DIRECT_MAP_BASE + 4 * GiB - P), paddr(0), 2 * P, 0), VMM_ERR_ALREADY_MAPPED);
+    EXPECT_FAIL(k, vmm_map(k, vaddr(DIRECT_MAP_BASE + 4 * GiB - P), paddr(0), 2 * P, 0),
+                VMM_ERR_ALREADY_MAPPED);
     EXPECT_FAIL(k, vmm_alloc(k, vaddr(KERNEL_ALLOC - P), 2 * P, 0), VMM_ERR_ALREADY_MAPPED);
     assert_prepared_intact(&as);
 }
@@ -803,7 +827,8 @@ static void test_error_not_mapped(void **state)
     EXPECT_FAIL(&as, vmm_unmap(&as, vaddr(USER_MAP), 17 * P), VMM_ERR_NOT_MAPPED);
     EXPECT_FAIL(&as, vmm_free(&as, vaddr(USER_ALLOC), 5 * P), VMM_ERR_NOT_MAPPED);
     EXPECT_FAIL(&as, vmm_unmap(&as, vaddr(USER_LARGE), LARGE_PAGE_SIZE + P), VMM_ERR_NOT_MAPPED);
-    EXPECT_FAIL(&as, vmm_protect(&as, vaddr(USER_HUGE), GiB + LARGE_PAGE_SIZE, 0), VMM_ERR_NOT_MAPPED);
+    EXPECT_FAIL(&as, vmm_protect(&as, vaddr(USER_HUGE), GiB + LARGE_PAGE_SIZE, 0),
+                VMM_ERR_NOT_MAPPED);
     /* Nothing at all there, down to an empty PML4 slot. */
     EXPECT_FAIL(&as, vmm_unmap(&as, vaddr(200 * GiB), GiB), VMM_ERR_NOT_MAPPED);
     EXPECT_FAIL(&as, vmm_free(&as, vaddr(slot_va(100)), P), VMM_ERR_NOT_MAPPED);
@@ -827,7 +852,8 @@ static void test_error_splits_large(void **state)
     const uint64_t P = PAGE_SIZE;
     EXPECT_OK(vmm_map(&as, vaddr(USER_LARGE - P), paddr(FAR_PA), P, VMM_USER));
     EXPECT_FAIL(&as, vmm_unmap(&as, vaddr(USER_LARGE), P), VMM_ERR_SPLITS_LARGE);
-    EXPECT_FAIL(&as, vmm_unmap(&as, vaddr(USER_LARGE + P), LARGE_PAGE_SIZE - P), VMM_ERR_SPLITS_LARGE);
+    EXPECT_FAIL(&as, vmm_unmap(&as, vaddr(USER_LARGE + P), LARGE_PAGE_SIZE - P),
+                VMM_ERR_SPLITS_LARGE);
     EXPECT_FAIL(&as, vmm_protect(&as, vaddr(USER_LARGE + MiB), MiB, 0), VMM_ERR_SPLITS_LARGE);
     EXPECT_FAIL(&as, vmm_free(&as, vaddr(USER_LARGE), MiB), VMM_ERR_SPLITS_LARGE);
     /* The range starts at a small page and ends inside the large one. */
@@ -836,7 +862,8 @@ static void test_error_splits_large(void **state)
     EXPECT_FAIL(&as, vmm_unmap(&as, vaddr(USER_HUGE + GiB - P), P), VMM_ERR_SPLITS_LARGE);
     EXPECT_FAIL(&as, vmm_protect(&as, vaddr(USER_HUGE), GiB - P, VMM_USER), VMM_ERR_SPLITS_LARGE);
     EXPECT_FAIL(k, vmm_unmap(k, vaddr(DIRECT_MAP_BASE + P), P), VMM_ERR_SPLITS_LARGE);
-    EXPECT_FAIL(k, vmm_protect(k, vaddr(DIRECT_MAP_BASE), LARGE_PAGE_SIZE, 0), VMM_ERR_SPLITS_LARGE);
+    EXPECT_FAIL(k, vmm_protect(k, vaddr(DIRECT_MAP_BASE), LARGE_PAGE_SIZE, 0),
+                VMM_ERR_SPLITS_LARGE);
     assert_translates(&as, USER_LARGE - P, FAR_PA, VMM_USER, P);
     assert_prepared_intact(&as);
     /* The whole page is fine. */
@@ -883,9 +910,12 @@ static void test_error_kernel_slot(void **state)
     EXPECT_FAIL(k, vmm_alloc(k, vaddr(slot_va(300)), P, VMM_WRITE), VMM_ERR_KERNEL_SLOT);
     EXPECT_FAIL(k, vmm_map(k, vaddr(slot_va(300)), paddr(0), GiB, VMM_LARGE), VMM_ERR_KERNEL_SLOT);
     /* Half in an existing slot: what was mapped there is taken back. */
-    EXPECT_FAIL(k, vmm_map(k, vaddr(slot_va(257) - 4 * P), paddr(0), 8 * P, VMM_WRITE), VMM_ERR_KERNEL_SLOT);
-    EXPECT_FAIL(k, vmm_alloc(k, vaddr(slot_va(257) - 4 * P), 8 * P, VMM_WRITE), VMM_ERR_KERNEL_SLOT);
-    EXPECT_FAIL(k, vmm_map(k, vaddr(slot_va(257) - GiB), paddr(0), 2 * GiB, VMM_LARGE), VMM_ERR_KERNEL_SLOT);
+    EXPECT_FAIL(k, vmm_map(k, vaddr(slot_va(257) - 4 * P), paddr(0), 8 * P, VMM_WRITE),
+                VMM_ERR_KERNEL_SLOT);
+    EXPECT_FAIL(k, vmm_alloc(k, vaddr(slot_va(257) - 4 * P), 8 * P, VMM_WRITE),
+                VMM_ERR_KERNEL_SLOT);
+    EXPECT_FAIL(k, vmm_map(k, vaddr(slot_va(257) - GiB), paddr(0), 2 * GiB, VMM_LARGE),
+                VMM_ERR_KERNEL_SLOT);
     EXPECT_FAIL(k, vmm_kernel_reserve_slot(k, vaddr(slot_va(257))), VMM_ERR_KERNEL_SLOT);
     EXPECT_FAIL(&as, vmm_kernel_reserve_slot(k, vaddr(slot_va(257))), VMM_ERR_KERNEL_SLOT);
     assert_not_mapped(k, slot_va(257) - P);
@@ -1051,7 +1081,8 @@ static void test_create_and_reserve_fail_cleanly_without_memory(void **state)
     EXPECT_EQ(m.vmm.user_spaces, 0);
     vmm_space_destroy(&as); /* harmless on a space that was never created */
     EXPECT_EQ(m.vmm.user_spaces, 0);
-    EXPECT_FAIL(&m.kernel, vmm_kernel_reserve_slot(&m.kernel, vaddr(KERNEL_VMA)), VMM_ERR_NO_MEMORY);
+    EXPECT_FAIL(&m.kernel, vmm_kernel_reserve_slot(&m.kernel, vaddr(KERNEL_VMA)),
+                VMM_ERR_NO_MEMORY);
     hoard_release();
     EXPECT_EQ(free_bytes(), m.free_at_boot);
 }
@@ -1066,7 +1097,8 @@ static void test_unmap_frees_empty_tables(void **state)
     const uint64_t free0 = free_bytes(), P = PAGE_SIZE;
     EXPECT_OK(vmm_alloc(&as, vaddr(0x1000), P, VMM_WRITE)); /* PDPT 0, PD 0, PT for 0..2 MiB */
     EXPECT_EQ(as.table_pages, 4);
-    EXPECT_OK(vmm_map(&as, vaddr(4 * MiB - P), paddr(FAR_PA), 2 * P, 0)); /* PTs for 2..4 and 4..6 MiB */
+    EXPECT_OK(
+        vmm_map(&as, vaddr(4 * MiB - P), paddr(FAR_PA), 2 * P, 0)); /* PTs for 2..4 and 4..6 MiB */
     EXPECT_EQ(as.table_pages, 6);
 
     struct vmm_walk w;
@@ -1252,7 +1284,8 @@ static void fill_space(struct address_space *as, unsigned i, uint64_t *own)
     if (i % 2)
         EXPECT_OK(vmm_alloc(as, vaddr(PML4_SPAN * (1 + i % 3) - P), 2 * P, VMM_USER));
     if (i % 3 == 0)
-        EXPECT_OK(vmm_map(as, vaddr(300 * GiB), paddr(0), LARGE_PAGE_SIZE * (1 + i % 4), VMM_LARGE | VMM_USER));
+        EXPECT_OK(vmm_map(as, vaddr(300 * GiB), paddr(0), LARGE_PAGE_SIZE * (1 + i % 4),
+                          VMM_LARGE | VMM_USER));
     if (i % 4 == 1)
         EXPECT_OK(vmm_map(as, vaddr(301 * GiB), paddr(0), GiB, VMM_LARGE | VMM_USER));
     if (i % 5 == 2)
@@ -1306,7 +1339,8 @@ static void test_walk_and_dump_address(void **state)
     (void)state;
     machine_boot(RAM_SIZE, true, true);
     EXPECT_OK(vmm_map(&m.kernel, vaddr(DIRECT_MAP_BASE), paddr(0), 4 * GiB, VMM_WRITE | VMM_LARGE));
-    EXPECT_OK(vmm_map(&m.kernel, vaddr(KERNEL_VMA), paddr(0x200000), LARGE_PAGE_SIZE, VMM_EXEC | VMM_LARGE));
+    EXPECT_OK(vmm_map(&m.kernel, vaddr(KERNEL_VMA), paddr(0x200000), LARGE_PAGE_SIZE,
+                      VMM_EXEC | VMM_LARGE));
     struct address_space as = new_space();
     EXPECT_OK(vmm_map(&as, vaddr(0x400000), paddr(0x1234000), 3 * PAGE_SIZE, VMM_WRITE | VMM_USER));
 
@@ -1385,10 +1419,13 @@ static void test_dump_space_lists_ranges(void **state)
     EXPECT_OK(vmm_map(&m.kernel, vaddr(DIRECT_MAP_BASE), paddr(0), 4 * GiB, VMM_WRITE | VMM_LARGE));
     struct address_space as = new_space();
     EXPECT_OK(vmm_map(&as, vaddr(0x400000), paddr(0x1234000), 3 * PAGE_SIZE, VMM_WRITE | VMM_USER));
-    EXPECT_OK(vmm_map(&as, vaddr(0x403000), paddr(0x1237000), PAGE_SIZE, VMM_USER)); /* other flags */
-    EXPECT_OK(vmm_map(&as, vaddr(0x404000), paddr(0x9000000), PAGE_SIZE, VMM_USER)); /* not contiguous */
+    EXPECT_OK(
+        vmm_map(&as, vaddr(0x403000), paddr(0x1237000), PAGE_SIZE, VMM_USER)); /* other flags */
+    EXPECT_OK(
+        vmm_map(&as, vaddr(0x404000), paddr(0x9000000), PAGE_SIZE, VMM_USER)); /* not contiguous */
     EXPECT_OK(vmm_alloc(&as, vaddr(0x800000), 2 * PAGE_SIZE, VMM_WRITE | VMM_USER));
-    EXPECT_OK(vmm_map(&as, vaddr(2 * GiB), paddr(2 * GiB), 2 * LARGE_PAGE_SIZE, VMM_LARGE | VMM_NOCACHE));
+    EXPECT_OK(
+        vmm_map(&as, vaddr(2 * GiB), paddr(2 * GiB), 2 * LARGE_PAGE_SIZE, VMM_LARGE | VMM_NOCACHE));
 
     struct capture c = {0};
     vmm_dump_space(&as, capture_line, &c);

@@ -115,7 +115,7 @@ struct machine {
     struct vmm vmm;
     struct address_space kernel; /* the kernel's space, created at boot */
     uint64_t free_at_boot;       /* PMM free bytes once the kernel's PML4 exists */
-    uint64_t *hoard;              /* frames the test took away (see hoard_until) */
+    uint64_t *hoard;             /* frames the test took away (see hoard_until) */
     size_t hoarded;
 };
 

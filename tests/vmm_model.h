@@ -38,7 +38,7 @@ struct model_page {
     bool large;         /* part of a 2 MiB page */
     size_t large_first; /* if large: the index of the 2 MiB page's first 4 KiB */
     unsigned flags;     /* VMM_* flags, VMM_LARGE excluded */
-    uint64_t pa;         /* where this 4 KiB leads */
+    uint64_t pa;        /* where this 4 KiB leads */
 };
 
 static struct {
@@ -204,7 +204,8 @@ static bool model_call(const struct address_space *as, const char *what, int got
 static void model_op_alloc(struct address_space *as, size_t first, size_t n, char *what)
 {
     unsigned flags = random_flags() | (next_random() % 8 == 0 ? VMM_LARGE : 0);
-    snprintf(what, 160, "vmm_alloc(%s, vaddr(%zu pages), %#x)", hex(model.page[first].va), n, flags);
+    snprintf(what, 160, "vmm_alloc(%s, vaddr(%zu pages), %#x)", hex(model.page[first].va), n,
+             flags);
     int expected = VMM_OK;
     if (!model_all_free(first, n)) {
         expected = VMM_ERR_ALREADY_MAPPED;
@@ -220,8 +221,8 @@ static void model_op_alloc(struct address_space *as, size_t first, size_t n, cha
         }
     }
     struct snapshot before = snapshot(as);
-    if (!model_call(as, what, vmm_alloc(as, vaddr(model.page[first].va), n * PAGE_SIZE, flags), expected,
-                    &before))
+    if (!model_call(as, what, vmm_alloc(as, vaddr(model.page[first].va), n * PAGE_SIZE, flags),
+                    expected, &before))
         return;
     for (size_t i = first; i < first + n; i++) {
         struct model_page *p = &model.page[i];
@@ -245,8 +246,8 @@ static void model_op_alloc(struct address_space *as, size_t first, size_t n, cha
 static void model_op_map(struct address_space *as, size_t first, size_t n, uint64_t pa,
                          unsigned flags, char *what)
 {
-    snprintf(what, 160, "vmm_map(%s, vaddr(%s), paddr(%zu pages), %#x)", hex(model.page[first].va), hex(pa), n,
-             flags);
+    snprintf(what, 160, "vmm_map(%s, vaddr(%s), paddr(%zu pages), %#x)", hex(model.page[first].va),
+             hex(pa), n, flags);
     int expected = VMM_OK;
     if (!model_all_free(first, n)) {
         expected = VMM_ERR_ALREADY_MAPPED;
@@ -276,8 +277,8 @@ static void model_op_map(struct address_space *as, size_t first, size_t n, uint6
         }
     }
     struct snapshot before = snapshot(as);
-    model_call(as, what, vmm_map(as, vaddr(model.page[first].va), paddr(pa), n * PAGE_SIZE, flags), expected,
-               &before);
+    model_call(as, what, vmm_map(as, vaddr(model.page[first].va), paddr(pa), n * PAGE_SIZE, flags),
+               expected, &before);
 }
 
 /* vmm_unmap (kind 0), vmm_free (1) or vmm_protect (2) of a range. */

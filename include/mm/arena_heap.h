@@ -84,7 +84,7 @@ struct arena_heap_stats {
  * or VMM_OK.
  */
 int arena_heap_init(struct arena_heap *h, enum heap_backend backend, struct address_space *space,
-               uintptr_t start, size_t size);
+                    uintptr_t start, size_t size);
 /*
  * The same for a user program's heap (src/proc): the arenas are mapped
  * VMM_USER | VMM_WRITE in the process's space, the bitmaps kernel-only. A
@@ -92,7 +92,8 @@ int arena_heap_init(struct arena_heap *h, enum heap_backend backend, struct addr
  * ALLOC_ERR_CORRUPT instead of panicking, and bad frees go through
  * arena_heap_try_free, which returns the error.
  */
-int arena_heap_init_user(struct arena_heap *h, struct address_space *space, uintptr_t start, size_t size);
+int arena_heap_init_user(struct arena_heap *h, struct address_space *space, uintptr_t start,
+                         size_t size);
 
 void *arena_heap_alloc(struct arena_heap *h, size_t size);
 void arena_heap_free(struct arena_heap *h, void *p, void *caller);

@@ -28,8 +28,8 @@ void boot_info_init(uint32_t mbi_phys)
     if (status != 0)
         panic("mb2_parse: malformed Multiboot2 information at %#x: %s (%s) in tag %u (%s) at "
               "offset %u",
-              mbi_phys, err.what, mb2_status_name(status), err.tag_type,
-              mb2_tag_name(err.tag_type), err.offset);
+              mbi_phys, err.what, mb2_status_name(status), err.tag_type, mb2_tag_name(err.tag_type),
+              err.offset);
     boot_info.mbi_phys = mbi_phys;
     boot_info_stats.parse_cycles = rdtsc() - start;
 }

@@ -47,10 +47,10 @@ void boot_report_memory(const struct boot_info *info)
 void boot_report_cycles(void)
 {
     /* rdtsc deltas; under QEMU -icount shift=0 these count instructions (ci/bench). */
-    kprintf("boot: cycles: early-setup %llu, mb2-parse %llu, pmm-init %llu, vmm-init %llu, "
-            "heap-init %llu\n",
-            (unsigned long long)early_setup_cycles,
-            (unsigned long long)boot_info_stats.parse_cycles,
-            (unsigned long long)pmm_boot_init_cycles,
-            (unsigned long long)vmm_boot_stats.init_cycles, (unsigned long long)kmalloc_init_cycles);
+    kprintf(
+        "boot: cycles: early-setup %llu, mb2-parse %llu, pmm-init %llu, vmm-init %llu, "
+        "heap-init %llu\n",
+        (unsigned long long)early_setup_cycles, (unsigned long long)boot_info_stats.parse_cycles,
+        (unsigned long long)pmm_boot_init_cycles, (unsigned long long)vmm_boot_stats.init_cycles,
+        (unsigned long long)kmalloc_init_cycles);
 }

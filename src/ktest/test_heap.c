@@ -265,7 +265,7 @@ KTEST(heap, private_heaps_both_backends, "a private buddy heap and a private lis
     uint64_t frames = pmm_free();
     for (int backend = HEAP_BUDDY; backend <= HEAP_LIST; backend++) {
         KT_ASSERT_INT_EQ(VMM_OK, arena_heap_init(&h, (enum heap_backend)backend, &kernel_space,
-                                            KERNEL_SCRATCH_BASE, 1ULL << 30));
+                                                 KERNEL_SCRATCH_BASE, 1ULL << 30));
         void *a = arena_heap_alloc(&h, 100), *b = arena_heap_alloc(&h, 1 << 20);
         KT_ASSERT(a && b);
         KT_ASSERT(h.count >= 2); /* 1 MiB did not fit the first arena: it grew */

@@ -50,7 +50,7 @@ static bool withheld(uint64_t frame)
 }
 
 struct drain {
-    uint64_t list;     /* held frames, newest first */
+    uint64_t list; /* held frames, newest first */
     uint64_t count;
     uint64_t lowest, highest;
 };

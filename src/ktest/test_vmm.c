@@ -56,7 +56,8 @@ static void read_low(void *arg)
 
 KTEST(vmm, identity_map_removed, "low memory is no longer identity-mapped: reading 1 MiB faults")
 {
-    KT_ASSERT_INT_EQ(VMM_ERR_NOT_MAPPED, vmm_translate(&kernel_space, vaddr(KERNEL_LOAD_PHYS), 0, 0, 0));
+    KT_ASSERT_INT_EQ(VMM_ERR_NOT_MAPPED,
+                     vmm_translate(&kernel_space, vaddr(KERNEL_LOAD_PHYS), 0, 0, 0));
     struct trap_record rec;
     KT_ASSERT(trap_catch(read_low, (void *)KERNEL_LOAD_PHYS, &rec));
     KT_ASSERT_EQ(VEC_PAGE_FAULT, rec.vector);
@@ -70,7 +71,8 @@ KTEST(vmm, direct_map_uses_largest_pages, "the direct map uses 1 GiB pages if CP
     unsigned flags;
     uint64_t size;
     uint64_t probe = (64ULL << 20) + 0x1234; /* inside RAM on every machine the tests use */
-    KT_ASSERT_INT_EQ(VMM_OK, vmm_translate(&kernel_space, vaddr_of(phys_to_virt(paddr(probe))), &pa, &flags, &size));
+    KT_ASSERT_INT_EQ(VMM_OK, vmm_translate(&kernel_space, vaddr_of(phys_to_virt(paddr(probe))), &pa,
+                                           &flags, &size));
     KT_ASSERT_EQ(probe, pa.addr);
     KT_ASSERT_EQ(kernel_vmm.gib_pages ? HUGE_PAGE_SIZE : LARGE_PAGE_SIZE, size);
     KT_ASSERT(flags & VMM_WRITE);
@@ -249,16 +251,20 @@ KTEST(vmm, errors_are_values, "bad requests return distinct error codes and chan
          vmm_alloc(&kernel_space, vaddr(USER_VA), PAGE_SIZE, 0)},
         {"alloc of a kernel address in a user space", VMM_ERR_KERNEL_ADDRESS,
          vmm_alloc(&user, vaddr(TEST_VA), PAGE_SIZE, 0)},
-        {"alloc at a misaligned address", VMM_ERR_MISALIGNED, vmm_alloc(&user, vaddr(USER_VA + 1), PAGE_SIZE, 0)},
+        {"alloc at a misaligned address", VMM_ERR_MISALIGNED,
+         vmm_alloc(&user, vaddr(USER_VA + 1), PAGE_SIZE, 0)},
         {"alloc running into the non-canonical hole", VMM_ERR_NONCANONICAL,
          vmm_alloc(&user, vaddr(0x00007FFFFFFFF000ULL), 2 * PAGE_SIZE, 0)},
         {"alloc of 0 bytes", VMM_ERR_BAD_ARGUMENT, vmm_alloc(&user, vaddr(USER_VA), 0, 0)},
         {"unmap of nothing", VMM_ERR_NOT_MAPPED, vmm_unmap(&user, vaddr(USER_VA), PAGE_SIZE)},
-        {"alloc of 2 pages", VMM_OK, vmm_alloc(&user, vaddr(USER_VA), 2 * PAGE_SIZE, VMM_USER | VMM_WRITE)},
+        {"alloc of 2 pages", VMM_OK,
+         vmm_alloc(&user, vaddr(USER_VA), 2 * PAGE_SIZE, VMM_USER | VMM_WRITE)},
         {"alloc overlapping its second page", VMM_ERR_ALREADY_MAPPED,
          vmm_alloc(&user, vaddr(USER_VA + PAGE_SIZE), 2 * PAGE_SIZE, 0)},
-        {"map over its first page", VMM_ERR_ALREADY_MAPPED, vmm_map(&user, vaddr(USER_VA), paddr(0x100000), PAGE_SIZE, 0)},
-        {"free of direct-map memory", VMM_ERR_NOT_OWNED, vmm_free(&kernel_space, vaddr(DIRECT_MAP_BASE), big)},
+        {"map over its first page", VMM_ERR_ALREADY_MAPPED,
+         vmm_map(&user, vaddr(USER_VA), paddr(0x100000), PAGE_SIZE, 0)},
+        {"free of direct-map memory", VMM_ERR_NOT_OWNED,
+         vmm_free(&kernel_space, vaddr(DIRECT_MAP_BASE), big)},
         {"unmap of 4 KiB of a large page", VMM_ERR_SPLITS_LARGE,
          vmm_unmap(&kernel_space, vaddr(DIRECT_MAP_BASE), PAGE_SIZE)},
         {"a new kernel slot while a user space exists", VMM_ERR_KERNEL_SLOT,
@@ -287,7 +293,8 @@ static void drain(struct drained *d)
     d->n = 0;
     for (size_t pages = 1u << 20; pages; pages >>= 1) {
         uint64_t p;
-        while (d->n < DRAIN_MAX && (p = pmm_alloc_pages(&kernel_pmm, pages, 0).addr) != PMM_NO_FRAME.addr) {
+        while (d->n < DRAIN_MAX &&
+               (p = pmm_alloc_pages(&kernel_pmm, pages, 0).addr) != PMM_NO_FRAME.addr) {
             d->base[d->n] = p;
             d->pages[d->n++] = pages;
         }
@@ -388,9 +395,12 @@ KTEST(vmm, hundred_spaces_no_leak, "creating and destroying 100 spaces returns e
         struct address_space as;
         KT_ASSERT_INT_EQ(VMM_OK, vmm_space_create(&kernel_vmm, &as));
         /* Spread over several tables: a PT boundary, another PD, another PDPT. */
-        KT_ASSERT_INT_EQ(VMM_OK, vmm_alloc(&as, vaddr(USER_VA), 3 * PAGE_SIZE, VMM_USER | VMM_WRITE));
-        KT_ASSERT_INT_EQ(VMM_OK, vmm_alloc(&as, vaddr(0x40000000ULL - PAGE_SIZE), 2 * PAGE_SIZE, VMM_USER));
-        KT_ASSERT_INT_EQ(VMM_OK, vmm_alloc(&as, vaddr(0x7FFFFFFFE000ULL), PAGE_SIZE * (i % 2 + 1), VMM_USER));
+        KT_ASSERT_INT_EQ(VMM_OK,
+                         vmm_alloc(&as, vaddr(USER_VA), 3 * PAGE_SIZE, VMM_USER | VMM_WRITE));
+        KT_ASSERT_INT_EQ(VMM_OK,
+                         vmm_alloc(&as, vaddr(0x40000000ULL - PAGE_SIZE), 2 * PAGE_SIZE, VMM_USER));
+        KT_ASSERT_INT_EQ(
+            VMM_OK, vmm_alloc(&as, vaddr(0x7FFFFFFFE000ULL), PAGE_SIZE * (i % 2 + 1), VMM_USER));
         vmm_space_destroy(&as);
     }
     KT_ASSERT_EQ(before, free_bytes());

@@ -110,12 +110,13 @@ static int setup(struct arena_heap *h, enum heap_backend backend, struct address
 }
 
 int arena_heap_init(struct arena_heap *h, enum heap_backend backend, struct address_space *space,
-               uintptr_t start, size_t size)
+                    uintptr_t start, size_t size)
 {
     return setup(h, backend, space, start, size, VMM_WRITE, false);
 }
 
-int arena_heap_init_user(struct arena_heap *h, struct address_space *space, uintptr_t start, size_t size)
+int arena_heap_init_user(struct arena_heap *h, struct address_space *space, uintptr_t start,
+                         size_t size)
 {
     return setup(h, HEAP_BUDDY, space, start, size, VMM_USER | VMM_WRITE, true);
 }
@@ -198,11 +199,16 @@ static struct heap_arena *arena_of(const struct arena_heap *h, const void *p)
 static const char *free_mistake(int err)
 {
     switch (err) {
-    case ALLOC_ERR_DOUBLE_FREE: return "double free of";
-    case ALLOC_ERR_MIDDLE: return "pointer into the middle of a block:";
-    case ALLOC_ERR_NOT_OURS: return "pointer the heap never returned:";
-    case ALLOC_ERR_CORRUPT: return "heap corrupt while freeing";
-    default: return "cannot free";
+    case ALLOC_ERR_DOUBLE_FREE:
+        return "double free of";
+    case ALLOC_ERR_MIDDLE:
+        return "pointer into the middle of a block:";
+    case ALLOC_ERR_NOT_OURS:
+        return "pointer the heap never returned:";
+    case ALLOC_ERR_CORRUPT:
+        return "heap corrupt while freeing";
+    default:
+        return "cannot free";
     }
 }
 
@@ -268,7 +274,8 @@ void *arena_heap_realloc(struct arena_heap *h, void *p, size_t size, void *calle
 
 void arena_heap_stats(const struct arena_heap *h, struct arena_heap_stats *st)
 {
-    *st = (struct arena_heap_stats){.arenas = h->count, .grows = h->grows, .mapped_bytes = h->mapped_bytes};
+    *st = (struct arena_heap_stats){
+        .arenas = h->count, .grows = h->grows, .mapped_bytes = h->mapped_bytes};
     for (unsigned i = 0; i < h->count; i++) {
         struct alloc_stats s;
         allocator_stats(&h->arenas[i].a, &s);

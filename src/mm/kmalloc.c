@@ -19,7 +19,8 @@ uint64_t kmalloc_init_cycles;
 void kmalloc_init(enum heap_backend backend)
 {
     uint64_t start = rdtsc();
-    int err = arena_heap_init(&kernel_heap, backend, &kernel_space, KERNEL_HEAP_BASE, KERNEL_HEAP_MAX);
+    int err =
+        arena_heap_init(&kernel_heap, backend, &kernel_space, KERNEL_HEAP_BASE, KERNEL_HEAP_MAX);
     if (err)
         panic("kmalloc_init: mapping the first arena failed: %s", vmm_strerror(err));
     kmalloc_init_cycles = rdtsc() - start;

@@ -171,7 +171,7 @@ static uint64_t next_withheld(const struct pmm_range *reserved, size_t n, uint64
 }
 
 int memmap_carve(struct pmm *pmm, struct pmm_range ram, const struct pmm_range *reserved,
-                     size_t nreserved)
+                 size_t nreserved)
 {
     if (ram.end > pmm->limit) {
         uint64_t cut = ram.base > pmm->limit ? ram.base : pmm->limit;

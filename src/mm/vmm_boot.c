@@ -79,7 +79,8 @@ static void map_image(const char *what, uint64_t start, uint64_t end, unsigned f
     end = PAGE_ALIGN_UP(end);
     if (end <= start)
         return;
-    int err = vmm_map(&kernel_space, vaddr(start), image_virt_to_phys(vaddr(start)), end - start, flags);
+    int err =
+        vmm_map(&kernel_space, vaddr(start), image_virt_to_phys(vaddr(start)), end - start, flags);
     if (err)
         panic("vmm_boot_init: mapping the kernel's %s %#llx-%#llx failed: %s", what,
               (unsigned long long)start, (unsigned long long)end, vmm_strerror(err));
@@ -177,7 +178,8 @@ void vmm_boot_report(void)
     const struct vmm_boot_stats *s = &vmm_boot_stats;
     kprintf("vmm: kernel page tables at %#llx: direct map %llu MiB with %s pages (%llu table "
             "pages), image %llu pages (%llu table pages, %llu guard pages), NX %s\n",
-            (unsigned long long)kernel_space.pml4.addr, (unsigned long long)(s->direct_map_bytes >> 20),
+            (unsigned long long)kernel_space.pml4.addr,
+            (unsigned long long)(s->direct_map_bytes >> 20),
             s->direct_map_page_size == HUGE_PAGE_SIZE ? "1 GiB" : "2 MiB",
             (unsigned long long)s->direct_map_table_pages, (unsigned long long)s->image_pages,
             (unsigned long long)s->image_table_pages, (unsigned long long)s->guard_pages,
@@ -259,8 +261,8 @@ static int explain_summary(const struct trap_frame *frame, uint64_t cr2, char *b
                          vmm_level_name(VMM_LEVELS - w.steps + 1));
     char flags[64];
     vmm_entry_flags(w.entry[w.steps - 1], flags, sizeof(flags));
-    return ksnprintf(buf, size, "; cr2 is mapped to %#llx with flags %s", (unsigned long long)w.phys.addr,
-                     flags);
+    return ksnprintf(buf, size, "; cr2 is mapped to %#llx with flags %s",
+                     (unsigned long long)w.phys.addr, flags);
 }
 
 static void explain_details(const struct trap_frame *frame, uint64_t cr2, const char *prefix)

@@ -49,9 +49,9 @@ int vmm_entry_flags(pte_t e, char *buf, size_t size)
         pte_t bit;
         const char *name;
     } names[] = {
-        {PTE_PRESENT, "P"}, {PTE_WRITE, "W"},  {PTE_USER, "U"},     {PTE_PWT, "PWT"},
+        {PTE_PRESENT, "P"}, {PTE_WRITE, "W"},    {PTE_USER, "U"},  {PTE_PWT, "PWT"},
         {PTE_PCD, "PCD"},   {PTE_ACCESSED, "A"}, {PTE_DIRTY, "D"}, {PTE_PS, "PS"},
-        {PTE_GLOBAL, "G"},  {PTE_OWNED, "OWN"}, {PTE_NX, "NX"},
+        {PTE_GLOBAL, "G"},  {PTE_OWNED, "OWN"},  {PTE_NX, "NX"},
     };
     int n = 0;
     if (size)
@@ -87,8 +87,9 @@ void vmm_dump_address(const struct address_space *as, vaddr_t va, vmm_print_fn p
     char line[160], flags[64], access[64];
     struct vmm_walk w;
     vmm_walk(as, va, &w);
-    ksnprintf(line, sizeof(line), "walk of %#llx in the space with PML4 at %#llx:",
-              (unsigned long long)va.addr, (unsigned long long)as->pml4.addr);
+    ksnprintf(line, sizeof(line),
+              "walk of %#llx in the space with PML4 at %#llx:", (unsigned long long)va.addr,
+              (unsigned long long)as->pml4.addr);
     print(ctx, line);
     if (w.steps == 0) {
         print(ctx, "  not canonical: bits 63..47 differ, so no table is read (#GP, not #PF)");
@@ -98,9 +99,9 @@ void vmm_dump_address(const struct address_space *as, vaddr_t va, vmm_print_fn p
         int level = VMM_LEVELS - s;
         pte_t e = w.entry[s];
         vmm_entry_flags(e, flags, sizeof(flags));
-        const char *what = !(e & PTE_PRESENT) ? "not present"
+        const char *what = !(e & PTE_PRESENT)      ? "not present"
                            : pte_is_leaf(e, level) ? "maps a frame"
-                                               : "next table";
+                                                   : "next table";
         char target[24] = "";
         if (e & PTE_PRESENT)
             ksnprintf(target, sizeof(target), "%#llx", (unsigned long long)pte_addr(e, level).addr);
@@ -127,8 +128,8 @@ struct dump_run {
     uint64_t va, next_va;
     uint64_t pa, next_pa;
     uint64_t page_size, pages;
-    pte_t bits;      /* the permission bits every page of the run has */
-    bool scattered;  /* the frames are not one physically contiguous range */
+    pte_t bits;     /* the permission bits every page of the run has */
+    bool scattered; /* the frames are not one physically contiguous range */
 };
 
 #define DUMP_BITS (PTE_WRITE | PTE_USER | PTE_PCD | PTE_PWT | PTE_NX | PTE_OWNED | PTE_GLOBAL)
@@ -176,7 +177,8 @@ static void dump_table(const struct address_space *as, paddr_t table, int level,
         if (!(e & PTE_PRESENT))
             continue;
         if (pte_is_leaf(e, level))
-            dump_leaf(r, va, pte_addr(e, level).addr, vmm_level_size(level), e & DUMP_BITS, print, ctx);
+            dump_leaf(r, va, pte_addr(e, level).addr, vmm_level_size(level), e & DUMP_BITS, print,
+                      ctx);
         else
             dump_table(as, pte_addr(e, level), level - 1, va, r, print, ctx);
     }
@@ -185,8 +187,9 @@ static void dump_table(const struct address_space *as, paddr_t table, int level,
 void vmm_dump_space(const struct address_space *as, vmm_print_fn print, void *ctx)
 {
     char line[120];
-    ksnprintf(line, sizeof(line), "address space with PML4 at %#llx (%s):",
-              (unsigned long long)as->pml4.addr, as->kernel ? "the kernel's" : "a user space");
+    ksnprintf(line, sizeof(line),
+              "address space with PML4 at %#llx (%s):", (unsigned long long)as->pml4.addr,
+              as->kernel ? "the kernel's" : "a user space");
     print(ctx, line);
     struct dump_run run = {0};
     dump_table(as, as->pml4, VMM_LEVELS, 0, &run, print, ctx);

@@ -14,9 +14,12 @@ static const struct {
     const char *name;
     unsigned args;
 } calls[SYS_COUNT] = {
-    [SYS_EXIT] = {"exit", 1},         [SYS_WRITE] = {"write", 2},
-    [SYS_ALLOC] = {"alloc", 1},       [SYS_FREE] = {"free", 1},
-    [SYS_MEMSTATS] = {"memstats", 3}, [SYS_GETPID] = {"getpid", 0},
+    [SYS_EXIT] = {"exit", 1},
+    [SYS_WRITE] = {"write", 2},
+    [SYS_ALLOC] = {"alloc", 1},
+    [SYS_FREE] = {"free", 1},
+    [SYS_MEMSTATS] = {"memstats", 3},
+    [SYS_GETPID] = {"getpid", 0},
     [SYS_BLOCK_SIZE] = {"block_size", 1},
 };
 
@@ -25,8 +28,7 @@ const char *syscall_name(uint64_t number)
     return number < SYS_COUNT ? calls[number].name : NULL;
 }
 
-void strace_print(const char *program, unsigned pid, const struct syscall_frame *f,
-                  int64_t result)
+void strace_print(const char *program, unsigned pid, const struct syscall_frame *f, int64_t result)
 {
     uint64_t nr = f->rax;
     const uint64_t args[3] = {f->rdi, f->rsi, f->rdx};

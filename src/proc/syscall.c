@@ -159,9 +159,13 @@ static int64_t sys_getpid(struct process *p, const struct syscall_frame *f)
 
 /* The handlers by number; src/proc/strace.c names them for the trace. */
 static int64_t (*const handlers[SYS_COUNT])(struct process *p, const struct syscall_frame *f) = {
-    [SYS_EXIT] = sys_exit,         [SYS_WRITE] = sys_write,   [SYS_ALLOC] = sys_alloc,
-    [SYS_FREE] = sys_free,         [SYS_MEMSTATS] = sys_memstats,
-    [SYS_GETPID] = sys_getpid,     [SYS_BLOCK_SIZE] = sys_block_size,
+    [SYS_EXIT] = sys_exit,
+    [SYS_WRITE] = sys_write,
+    [SYS_ALLOC] = sys_alloc,
+    [SYS_FREE] = sys_free,
+    [SYS_MEMSTATS] = sys_memstats,
+    [SYS_GETPID] = sys_getpid,
+    [SYS_BLOCK_SIZE] = sys_block_size,
 };
 
 void syscall_dispatch(struct syscall_frame *f)

@@ -75,18 +75,23 @@ void trap_set_handler(unsigned vector, trap_handler_fn fn)
 
 void trap_print_frame(const struct trap_frame *f, const char *prefix)
 {
-    kprintf("%s rax %016llx  rbx %016llx  rcx %016llx  rdx %016llx\n", prefix, (unsigned long long)f->rax,
-            (unsigned long long)f->rbx, (unsigned long long)f->rcx, (unsigned long long)f->rdx);
-    kprintf("%s rsi %016llx  rdi %016llx  rbp %016llx  rsp %016llx\n", prefix, (unsigned long long)f->rsi,
-            (unsigned long long)f->rdi, (unsigned long long)f->rbp, (unsigned long long)f->rsp);
-    kprintf("%s r8  %016llx  r9  %016llx  r10 %016llx  r11 %016llx\n", prefix, (unsigned long long)f->r8,
-            (unsigned long long)f->r9, (unsigned long long)f->r10, (unsigned long long)f->r11);
-    kprintf("%s r12 %016llx  r13 %016llx  r14 %016llx  r15 %016llx\n", prefix, (unsigned long long)f->r12,
-            (unsigned long long)f->r13, (unsigned long long)f->r14, (unsigned long long)f->r15);
-    kprintf("%s rip %016llx  cs %04llx  ss %04llx  rflags %016llx\n", prefix, (unsigned long long)f->rip,
-            (unsigned long long)f->cs, (unsigned long long)f->ss, (unsigned long long)f->rflags);
-    kprintf("%s cr0 %016llx  cr2 %016llx  cr3 %016llx  cr4 %016llx\n",
-            prefix, (unsigned long long)read_cr0(), (unsigned long long)read_cr2(),
+    kprintf("%s rax %016llx  rbx %016llx  rcx %016llx  rdx %016llx\n", prefix,
+            (unsigned long long)f->rax, (unsigned long long)f->rbx, (unsigned long long)f->rcx,
+            (unsigned long long)f->rdx);
+    kprintf("%s rsi %016llx  rdi %016llx  rbp %016llx  rsp %016llx\n", prefix,
+            (unsigned long long)f->rsi, (unsigned long long)f->rdi, (unsigned long long)f->rbp,
+            (unsigned long long)f->rsp);
+    kprintf("%s r8  %016llx  r9  %016llx  r10 %016llx  r11 %016llx\n", prefix,
+            (unsigned long long)f->r8, (unsigned long long)f->r9, (unsigned long long)f->r10,
+            (unsigned long long)f->r11);
+    kprintf("%s r12 %016llx  r13 %016llx  r14 %016llx  r15 %016llx\n", prefix,
+            (unsigned long long)f->r12, (unsigned long long)f->r13, (unsigned long long)f->r14,
+            (unsigned long long)f->r15);
+    kprintf("%s rip %016llx  cs %04llx  ss %04llx  rflags %016llx\n", prefix,
+            (unsigned long long)f->rip, (unsigned long long)f->cs, (unsigned long long)f->ss,
+            (unsigned long long)f->rflags);
+    kprintf("%s cr0 %016llx  cr2 %016llx  cr3 %016llx  cr4 %016llx\n", prefix,
+            (unsigned long long)read_cr0(), (unsigned long long)read_cr2(),
             (unsigned long long)read_cr3(), (unsigned long long)read_cr4());
 }
 
@@ -173,7 +178,8 @@ void trap_dispatch(struct trap_frame *frame)
         n += ksnprintf(message + n, sizeof(message) - (size_t)n, ", cr2 %#llx (",
                        (unsigned long long)cr2);
         if ((size_t)n < sizeof(message))
-            n += trap_describe_page_fault(frame->error_code, message + n, sizeof(message) - (size_t)n);
+            n += trap_describe_page_fault(frame->error_code, message + n,
+                                          sizeof(message) - (size_t)n);
         if ((size_t)n < sizeof(message))
             n += ksnprintf(message + n, sizeof(message) - (size_t)n, ")");
     }
