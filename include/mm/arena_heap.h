@@ -23,7 +23,9 @@
  *   alloc(n); realloc(p, 0) frees p and returns NULL.
  *   Freeing twice, freeing a pointer the heap never returned or one into the
  *   middle of a block is a kernel bug: a panic that names the pointer, the
- *   mistake and the caller (a user heap returns the error instead).
+ *   mistake and the caller. The panics speak of kfree and krealloc, the kernel
+ *   heap's calls, because only the kernel frees that way: the system calls free
+ *   a user heap's blocks with arena_heap_try_free, which returns the mistake.
  */
 #ifndef KILN_MM_ARENA_HEAP_H
 #define KILN_MM_ARENA_HEAP_H

@@ -103,4 +103,8 @@ const struct boot_module *process_find_module(const char *name);
 /* Put the current process's output on the console (and into its result). */
 void process_write(const char *bytes, size_t len);
 
+/* Called by asm/syscall.asm (and the dispatcher) when the return address is
+ * not canonical: SYSRET there would fault in ring 0, so the process is killed. */
+__attribute__((noreturn)) void syscall_bad_return(uint64_t rip);
+
 #endif

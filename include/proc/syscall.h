@@ -24,7 +24,4 @@ struct syscall_frame {
 /* Called by asm/syscall.asm with the saved registers; puts the result in frame->rax. */
 void syscall_dispatch(struct syscall_frame *frame);
 
-/* Called by asm/syscall.asm when frame->rip is not canonical: kills the process. */
-__attribute__((noreturn)) void syscall_bad_return(uint64_t rip);
-
 #endif

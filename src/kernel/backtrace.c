@@ -34,11 +34,6 @@ static struct elf64_sym ksyms[KSYMS_MAX];
 static char ksym_strings[KSYM_STRINGS_MAX];
 static struct symbol_table kernel_symbols;
 
-static uint64_t va(const void *p)
-{
-    return (uint64_t)(uintptr_t)p;
-}
-
 /* Is [phys, phys + size) inside one usable RAM region of the memory map? */
 static bool in_usable_ram(const struct boot_info *info, uint64_t phys, uint64_t size)
 {
@@ -78,8 +73,9 @@ void backtrace_init(const struct boot_info *info)
         phys_to_virt(paddr(at.strtab_addr)),
         at.strtab_size,
     };
-    size_t dropped = symbols_copy_code(&loaded, va(__text_start), va(__text_end), ksyms, KSYMS_MAX,
-                                       ksym_strings, sizeof(ksym_strings), &kernel_symbols);
+    size_t dropped =
+        symbols_copy_code(&loaded, vaddr_of(__text_start).addr, vaddr_of(__text_end).addr, ksyms,
+                          KSYMS_MAX, ksym_strings, sizeof(ksym_strings), &kernel_symbols);
     kprintf("boot: symbols: %zu code symbols from .symtab at %#llx (%zu entries)\n",
             kernel_symbols.count, (unsigned long long)at.symtab_addr, loaded.count);
     if (dropped)
@@ -91,7 +87,7 @@ void backtrace_init(const struct boot_info *info)
 /* Which of the kernel's stacks holds addr: 1 boot, 2 double fault, 3+ a kernel stack, 0 none. */
 static uint64_t stack_of(uint64_t addr)
 {
-    if (addr >= va(boot_stack_guard) + PAGE_SIZE && addr < va(boot_stack_top))
+    if (addr >= vaddr_of(boot_stack_guard).addr + PAGE_SIZE && addr < vaddr_of(boot_stack_top).addr)
         return 1;
     if (gdt_on_double_fault_stack(addr))
         return 2;
@@ -174,5 +170,5 @@ void backtrace_print(uint64_t rip, uint64_t rbp, const char *prefix)
 
 __attribute__((noinline)) void backtrace_here(const char *prefix)
 {
-    backtrace_print(0, va(__builtin_frame_address(0)), prefix);
+    backtrace_print(0, vaddr_of(__builtin_frame_address(0)).addr, prefix);
 }

@@ -16,7 +16,7 @@
 #include "dev/console.h"
 #include "kernel/options.h"
 #include "kernel/panic.h"
-#include "kernel/power.h"
+#include "arch/x86_64/power.h"
 #include "lib/string.h"
 #include "mm/kmalloc.h"
 #include "proc/process.h"

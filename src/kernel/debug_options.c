@@ -13,7 +13,7 @@
 
 #include "dev/console.h"
 #include "kernel/panic.h"
-#include "kernel/power.h"
+#include "arch/x86_64/power.h"
 #include "lib/cmdline.h"
 #include "lib/string.h"
 #include "mm/kmalloc.h"

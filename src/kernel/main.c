@@ -24,7 +24,7 @@
 #include "kernel/debug_options.h"
 #include "kernel/monitor.h"
 #include "kernel/options.h"
-#include "kernel/power.h"
+#include "arch/x86_64/power.h"
 #include "mm/kmalloc.h"
 #include "mm/pmm_boot.h"
 #include "mm/vmm_boot.h"

@@ -19,7 +19,7 @@
 #include "dev/serial.h"
 #include "kernel/backtrace.h"
 #include "kernel/boot_report.h"
-#include "kernel/power.h"
+#include "arch/x86_64/power.h"
 #include "lib/string.h"
 #include "mm/kmalloc.h"
 #include "mm/pmm_boot.h"

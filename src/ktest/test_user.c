@@ -192,7 +192,7 @@ static void run_patched_hello(void (*patch)(uint8_t *image))
 
 static void entry_in_kernel(uint8_t *image)
 {
-    uint64_t entry = KERNEL_VMA + 0x100000;
+    uint64_t entry = image_phys_to_virt(paddr(KERNEL_LOAD_PHYS)).addr;
     memcpy(image + 24, &entry, sizeof(entry)); /* e_entry */
 }
 
@@ -265,7 +265,7 @@ KTEST(hostile, syscall_at_top, "SYSCALL as the last instruction of the user half
 KTEST(hostile, read_kernel, "reading the kernel image from ring 3: killed by #PF naming the kernel address")
 {
     expect_kill("hostile-read-kernel", VEC_PAGE_FAULT);
-    KT_ASSERT_EQ(KERNEL_VMA + 0x100000, result.cr2);
+    KT_ASSERT_EQ(image_phys_to_virt(paddr(KERNEL_LOAD_PHYS)).addr, result.cr2);
     expect_reason("kernel address");
 }
 
@@ -279,8 +279,8 @@ KTEST(hostile, write_kernel, "writing the kernel's direct map from ring 3: kille
 KTEST(hostile, exec_kernel, "jumping into kernel code from ring 3: killed by #PF at the kernel address")
 {
     expect_kill("hostile-exec-kernel", VEC_PAGE_FAULT);
-    KT_ASSERT_EQ(KERNEL_VMA + 0x100000, result.cr2);
-    KT_ASSERT_EQ(KERNEL_VMA + 0x100000, result.rip);
+    KT_ASSERT_EQ(image_phys_to_virt(paddr(KERNEL_LOAD_PHYS)).addr, result.cr2);
+    KT_ASSERT_EQ(image_phys_to_virt(paddr(KERNEL_LOAD_PHYS)).addr, result.rip);
 }
 
 KTEST(hostile, write_code, "writing its own code: killed by #PF, a protection violation on a present page")

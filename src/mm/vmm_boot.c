@@ -40,11 +40,6 @@ extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
 extern char __data_start[], __bss_end[];
 extern char boot_stack_guard[];
 
-static uint64_t va_of(const void *p)
-{
-    return (uint64_t)(uintptr_t)p;
-}
-
 static void tlb_invalidate_page(uint64_t va)
 {
     invlpg(va);
@@ -90,13 +85,13 @@ static void map_image(const char *what, uint64_t start, uint64_t end, unsigned f
 /* .data and .bss, read-write, minus the guard pages (which must be in order). */
 static void map_data_with_guards(void)
 {
-    uint64_t guards[] = {va_of(boot_stack_guard), gdt_double_fault_guard()};
+    uint64_t guards[] = {vaddr_of(boot_stack_guard).addr, gdt_double_fault_guard()};
     if (guards[0] > guards[1]) {
         uint64_t t = guards[0];
         guards[0] = guards[1];
         guards[1] = t;
     }
-    uint64_t from = va_of(__data_start);
+    uint64_t from = vaddr_of(__data_start).addr;
     for (size_t i = 0; i < sizeof(guards) / sizeof(guards[0]); i++) {
         if (guards[i] & (PAGE_SIZE - 1))
             panic("vmm_boot_init: guard page %#llx is not page-aligned",
@@ -105,7 +100,7 @@ static void map_data_with_guards(void)
         from = guards[i] + PAGE_SIZE;
         vmm_boot_stats.guard_pages++;
     }
-    map_image(".data/.bss", from, va_of(__bss_end), VMM_WRITE);
+    map_image(".data/.bss", from, vaddr_of(__bss_end).addr, VMM_WRITE);
 }
 
 /*
@@ -156,8 +151,8 @@ void vmm_boot_init(const struct boot_info *info, const struct cpu_features *cpu)
 
     /* The kernel image, section by section. */
     uint64_t before = kernel_space.table_pages;
-    map_image(".text", va_of(__text_start), va_of(__text_end), VMM_EXEC);
-    map_image(".rodata", va_of(__rodata_start), va_of(__rodata_end), 0);
+    map_image(".text", vaddr_of(__text_start).addr, vaddr_of(__text_end).addr, VMM_EXEC);
+    map_image(".rodata", vaddr_of(__rodata_start).addr, vaddr_of(__rodata_end).addr, 0);
     map_data_with_guards();
     vmm_boot_stats.image_table_pages = kernel_space.table_pages - before;
 
@@ -219,7 +214,7 @@ void kstack_free(struct kstack *ks)
 bool vmm_guard_page_name(uint64_t va, char *buf, size_t size)
 {
     uint64_t page = PAGE_ALIGN_DOWN(va);
-    if (page == va_of(boot_stack_guard)) {
+    if (page == vaddr_of(boot_stack_guard).addr) {
         ksnprintf(buf, size, "the guard page under the boot stack");
         return true;
     }

@@ -29,7 +29,6 @@
 #include "arch/x86_64/syscall_msr.h"
 #include "arch/x86_64/trap.h"
 #include "dev/console.h"
-#include "kernel/boot_report.h"
 #include "kernel/breakpoint.h"
 #include "kernel/panic.h"
 #include "kiln/syscall.h"

@@ -129,7 +129,10 @@ class TapTests(unittest.TestCase):
         self.assertLessEqual(len(summary["problems"]), 20)
         self.assertLessEqual(len(summary["last_lines"]), 20)
 
-    def test_ci_boot_and_ci_grade_agree(self):
+    def test_ci_boot_and_ci_grade_read_the_same_problems(self):
+        # Both read the stream with one parser and name the same problem. Their
+        # verdicts differ on purpose: ci/boot fails a run whose TAP is malformed,
+        # while ci/grade scores each test by its first report and lists the problem.
         text = "1..3\nok 1 - pmm: first\nok 1 - pmm: first\nok 2 - pmm: second\nok 3 - pmm: third\n"
         summary = boot_summary(text)
         self.assertFalse(summary["passed"])

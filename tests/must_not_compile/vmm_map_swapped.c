@@ -4,7 +4,8 @@
  * paddr_t and vaddr_t (include/mm/addr.h) are distinct one-member structs, so
  * the compiler refuses a physical address where the VMM wants a virtual one.
  * CTest builds this file and passes only if the build fails with gcc's
- * "incompatible type for argument 2 of 'vmm_map'" (cmake/vmm.cmake).
+ * "incompatible type for argument 2 of 'vmm_map'" or clang's "passing
+ * 'paddr_t' to parameter of incompatible type 'vaddr_t'" (cmake/vmm.cmake).
  */
 #include "mm/vmm.h"
 

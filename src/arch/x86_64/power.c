@@ -10,7 +10,7 @@
  *  - ACPI power-off of QEMU's chipsets (port 0x604, older ones 0xB004).
  * A real PC ignores all of these and simply halts.
  */
-#include "kernel/power.h"
+#include "arch/x86_64/power.h"
 
 #include "arch/x86_64/cpu.h"
 #include "dev/console.h"

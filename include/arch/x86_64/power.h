@@ -1,8 +1,8 @@
 /*
- * kernel/power.h - leave the emulator (or the machine).
+ * arch/x86_64/power.h - leave the emulator (or the machine): src/arch/x86_64/power.c.
  */
-#ifndef KILN_KERNEL_POWER_H
-#define KILN_KERNEL_POWER_H
+#ifndef KILN_ARCH_X86_64_POWER_H
+#define KILN_ARCH_X86_64_POWER_H
 
 #include <stdbool.h>
 
