@@ -33,6 +33,7 @@ kiln_host_test(arena_heap SOURCES
   ${KILN_HEAP_SOURCES}
   src/mm/vmm.c
   src/mm/pmm.c
+  src/mm/pmm_index.c
   src/mm/memmap.c
 )
 

@@ -18,6 +18,7 @@ kiln_host_test(uaccess SOURCES
   src/proc/uaccess.c
   src/mm/vmm.c
   src/mm/pmm.c
+  src/mm/pmm_index.c
   src/mm/memmap.c
   src/lib/format.c
 )

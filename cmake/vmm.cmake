@@ -12,6 +12,7 @@ kiln_host_test(vmm SOURCES
   src/mm/vmm.c
   src/mm/vmm_dump.c
   src/mm/pmm.c
+  src/mm/pmm_index.c
   src/mm/memmap.c
   src/lib/format.c
 )

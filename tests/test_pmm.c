@@ -228,15 +228,17 @@ static void test_alloc_takes_last_page_of_head_run(void **state)
     assert_int_equal(stats().free_runs, 1);
     assert_false(pmm_is_free(&pmm, paddr(a)));
 
-    /* A freed frame becomes a one-page run at the head, so it comes back first. */
+    /* a is cut off from the run by b, which is still in use: a run of its own. */
     pmm_free_page(&pmm, paddr(a));
     assert_int_equal(stats().free_runs, 2);
     assert_true(pmm_is_free(&pmm, paddr(a)));
-    assert_int_equal(pmm_alloc_page(&pmm).addr, a);
-    assert_int_equal(stats().free_runs, 1);
+    assert_null(pmm_check(&pmm));
+    /* b fills the gap: the run, b and a coalesce into one run again. */
     pmm_free_page(&pmm, paddr(b));
-    pmm_free_page(&pmm, paddr(a));
+    assert_int_equal(stats().free_runs, 1);
     assert_int_equal(stats().free_bytes, 15 * MiB);
+    assert_null(pmm_check(&pmm));
+    assert_int_equal(pmm_alloc_page(&pmm).addr, a); /* the last frame of the run once more */
 }
 
 static void test_first_mib_never_returned(void **state)
@@ -504,9 +506,11 @@ static void test_alloc_all_then_free_all(void **state)
     for (size_t i = 0; i < n; i++)
         pmm_free_page(&pmm, paddr(frames[(i * 7) % n]));
     assert_int_equal(stats().free_bytes, before.free_bytes);
-    assert_int_equal(stats().free_runs, n);
+    /* Every frame merged with its neighbours: the list is its start-up self again. */
+    assert_int_equal(stats().free_runs, before.free_runs);
+    assert_null(pmm_check(&pmm));
 
-    /* The list of one-page runs hands out exactly the same amount again. */
+    /* And it hands out exactly the same amount again. */
     assert_int_equal(alloc_all(frames, max), n);
     assert_distinct(frames, n);
     free(frames);
@@ -669,9 +673,6 @@ static void test_free_reserved_panics(void **state)
 static void test_double_free_panics(void **state)
 {
     (void)state;
-#ifndef PMM_DEBUG
-    skip();
-#else
     init_pc();
     uint64_t f = pmm_alloc_page(&pmm).addr;
     pmm_free_page(&pmm, paddr(f));
@@ -686,7 +687,14 @@ static void test_double_free_panics(void **state)
                  hex(block + 2 * PAGE_SIZE), "already free");
     pmm_free_pages(&pmm, paddr(block), 2);
     assert_int_equal(stats().free_bytes, 15 * MiB);
-#endif
+    /* A frame in the middle of a free run, and a range that overlaps a run's start. */
+    EXPECT_PANIC(pmm_free_page(&pmm, paddr(8 * MiB)), "pmm_free_page", hex(8 * MiB),
+                 "already free");
+    uint64_t two = pmm_alloc_pages(&pmm, 2, 0).addr; /* the run's last two frames */
+    EXPECT_PANIC(pmm_free_pages(&pmm, paddr(two - PAGE_SIZE), 2), "pmm_free_pages",
+                 hex(two - PAGE_SIZE), "already free");
+    pmm_free_pages(&pmm, paddr(two), 2);
+    assert_null(pmm_check(&pmm));
 }
 
 static void test_corrupt_free_list_panics(void **state)
@@ -764,13 +772,16 @@ static void mark_free_run(paddr_t frames, uint64_t pages, void *ctx)
     }
 }
 
-static void longest_run(paddr_t frames, uint64_t pages, void *ctx)
+/* The longest stretch of consecutive frames the model says are free. */
+static uint64_t model_longest_free(void)
 {
-    uint64_t base = frames.addr;
-    (void)base;
-    uint64_t *longest = ctx;
-    if (pages > *longest)
-        *longest = pages;
+    uint64_t longest = 0, here = 0;
+    for (size_t f = 0; f < MODEL_FRAMES; f++) {
+        here = model.available[f] && !model.allocated[f] ? here + 1 : 0;
+        if (here > longest)
+            longest = here;
+    }
+    return longest;
 }
 
 /* Every available frame is exactly one of: allocated, on the free list. */
@@ -789,9 +800,11 @@ static void model_alloc(size_t count)
     uint64_t base = count == 1 && next_random() % 2 ? pmm_alloc_page_flags(&pmm, flags).addr
                                                     : pmm_alloc_pages(&pmm, count, flags).addr;
     if (base == PMM_NO_FRAME.addr) {
-        uint64_t longest = 0;
-        pmm_for_each_run(&pmm, longest_run, &longest);
-        assert_in_range(longest, 0, count - 1); /* failed only because nothing fits */
+        /* Free frames coalesce, so a failure means no count consecutive frames are free. */
+        uint64_t longest = model_longest_free();
+        if (longest >= count)
+            fail_msg("pmm_alloc_pages(%zu) failed although %llu consecutive frames are free",
+                     count, (unsigned long long)longest);
         return;
     }
     assert_int_equal(base % PAGE_SIZE, 0);
@@ -857,12 +870,14 @@ static void test_random_operations_match_model(void **state)
     }
     assert_int_equal(stats().free_bytes, model.available_pages * PAGE_SIZE);
 
+    const struct run_list start = runs();
     size_t failures = 0;
-    const int ops = 20000;
+    const int ops = 120000;
     for (int op = 0; op < ops; op++) {
-        /* Lean towards allocating in the first half and freeing in the second,
-         * so the run both exhausts memory and fragments the list. */
-        unsigned alloc_percent = op < ops / 2 ? 62 : 38;
+        /* Lean towards allocating in the first half of each round of 20,000
+         * and freeing in the second, so memory runs out and the list
+         * fragments again and again. */
+        unsigned alloc_percent = op % 20000 < 10000 ? 62 : 38;
         if (model.nblocks == 0 || next_random() % 100 < alloc_percent) {
             size_t count = next_random() % 4 == 0 ? 1 + next_random() % 16 : 1;
             uint64_t before = model.allocated_pages;
@@ -873,8 +888,12 @@ static void test_random_operations_match_model(void **state)
         }
         assert_int_equal(stats().free_bytes,
                          (model.available_pages - model.allocated_pages) * PAGE_SIZE);
-        if (op % 500 == 0)
+        if (op % 500 == 0) {
             check_model();
+            const char *broken = pmm_check(&pmm);
+            if (broken)
+                fail_msg("after operation %d: %s", op, broken);
+        }
     }
     assert_true(failures > 0); /* the sequence did reach exhaustion */
 
@@ -882,6 +901,14 @@ static void test_random_operations_match_model(void **state)
         model_free();
     check_model();
     assert_int_equal(stats().free_bytes, model.available_pages * PAGE_SIZE);
+    /* Everything came back, so the runs are exactly those of start-up. */
+    const struct run_list end = runs();
+    assert_int_equal(end.n, start.n);
+    for (size_t i = 0; i < start.n; i++) {
+        assert_int_equal(end.r[i].base, start.r[i].base);
+        assert_int_equal(end.r[i].end, start.r[i].end);
+    }
+    assert_null(pmm_check(&pmm));
 }
 
 int main(void)

@@ -49,12 +49,17 @@ static inline bool pmm_range_contains(const struct pmm_range *r, uint64_t p)
 }
 
 /*
- * The header at the start of each free run. Its own physical address is the
- * run's first frame; next is a pointer through the window (NULL ends the list).
+ * The header at the start of each free run: 40 bytes in the run's own first
+ * frame. Its address (through the window) is the run's first frame. The runs
+ * form a doubly linked list in address order (prev, next; NULL at the ends),
+ * so a freed frame can merge with the run before it and the run after it, and
+ * a search tree over the same headers (left, right: mm/pmm_index.h) finds
+ * those two neighbours in O(log runs) instead of walking the list.
  */
 struct pmm_run {
     uint64_t pages;
-    struct pmm_run *next;
+    struct pmm_run *prev, *next;  /* the runs below and above this one */
+    struct pmm_run *left, *right; /* the search tree (mm/pmm_index.c) */
 };
 
 struct pmm_stats {
@@ -68,7 +73,8 @@ struct pmm_stats {
 
 struct pmm {
     struct phys_window window;
-    struct pmm_run *free_list; /* first free run, as seen through the window */
+    struct pmm_run *free_list; /* the lowest free run, as seen through the window */
+    struct pmm_run *index;     /* the root of the search tree over the runs */
     struct pmm_stats stats;
     uint64_t limit; /* physical, page-aligned: nothing at or above it is handed out */
 
@@ -110,9 +116,10 @@ paddr_t pmm_alloc_page_flags(struct pmm *pmm, unsigned flags);
 paddr_t pmm_alloc_pages(struct pmm *pmm, size_t count, unsigned flags);
 
 /*
- * Give frames back. Freeing an unaligned address, something that is not usable
- * RAM, or a reserved frame is a kernel bug and panics; so is a double free when
- * PMM_DEBUG is defined (that check walks the whole list).
+ * Give frames back; they merge with the free runs right below and right above
+ * them. O(log runs). Freeing an unaligned address, something that is not
+ * usable RAM, a reserved frame, or a frame that is already free is a kernel
+ * bug and panics, naming the frame and the caller.
  */
 void pmm_free_page(struct pmm *pmm, paddr_t frame);
 void pmm_free_pages(struct pmm *pmm, paddr_t base, size_t count);
@@ -128,11 +135,19 @@ void pmm_get_stats(const struct pmm *pmm, struct pmm_stats *stats);
 /* Is the frame holding p usable RAM (whether free, allocated or reserved)? */
 bool pmm_is_usable(const struct pmm *pmm, paddr_t p);
 
-/* Is the frame holding p on the free list? Walks the list: for tests and debugging. */
+/* Is the frame holding p on the free list? O(log runs). */
 bool pmm_is_free(const struct pmm *pmm, paddr_t p);
 
-/* Call fn once per free run, in list order. */
+/* Call fn once per free run, in address order. */
 void pmm_for_each_run(const struct pmm *pmm, void (*fn)(paddr_t base, uint64_t pages, void *ctx),
                       void *ctx);
+
+/*
+ * Check the whole free list, for tests and debugging: runs in address order,
+ * none empty, none touching another (they would have merged), every one in
+ * the search tree and nothing else there, links both ways, counters right.
+ * NULL when all holds, else what is wrong. O(runs log runs).
+ */
+const char *pmm_check(const struct pmm *pmm);
 
 #endif

@@ -211,14 +211,42 @@ KTEST(pmm, exhaustion_is_not_corruption, "after running out, a freed frame can b
     give_back(&d);
 }
 
-KTEST(pmm, lifo_reuse, "a freed frame is the next one handed out (O(1) push and pop)")
+KTEST(pmm, merge_reuse, "a freed frame merges back into its run and is the next one handed out")
 {
+    uint64_t runs = kernel_pmm.stats.free_runs;
     uint64_t a = pmm_alloc_page(&kernel_pmm).addr;
     KT_ASSERT(a != PMM_NO_FRAME.addr);
     pmm_free_page(&kernel_pmm, paddr(a));
+    KT_ASSERT_EQ(runs, kernel_pmm.stats.free_runs); /* merged: no one-frame run */
     uint64_t b = pmm_alloc_page(&kernel_pmm).addr;
     KT_ASSERT_EQ(a, b);
     pmm_free_page(&kernel_pmm, paddr(b));
+}
+
+KTEST(pmm, frees_coalesce, "frames freed in any order merge back into the runs they came from")
+{
+    enum { N = 64 };
+    uint64_t runs = kernel_pmm.stats.free_runs, before = free_bytes();
+    uint64_t frames[N];
+    for (int i = 0; i < N; i++) {
+        frames[i] = pmm_alloc_page(&kernel_pmm).addr;
+        KT_ASSERT(frames[i] != PMM_NO_FRAME.addr);
+    }
+    for (int i = 0; i < N; i++) /* 5 and 64 share no factor: every index once */
+        pmm_free_page(&kernel_pmm, paddr(frames[(i * 5) % N]));
+    KT_ASSERT_EQ(before, free_bytes());
+    KT_ASSERT_EQ(runs, kernel_pmm.stats.free_runs);
+    const char *broken = pmm_check(&kernel_pmm);
+    if (broken)
+        ktest_fail(__FILE__, __LINE__, "pmm_check: %s", broken);
+}
+
+KTEST(pmm, list_consistent, "the free list is in address order, coalesced, and matches its search tree")
+{
+    const char *broken = pmm_check(&kernel_pmm);
+    if (broken)
+        ktest_fail(__FILE__, __LINE__, "pmm_check: %s", broken);
+    KT_ASSERT(kernel_pmm.stats.free_runs > 0);
 }
 
 KTEST(pmm, zeroing, "PMM_ZERO hands out a frame full of zero bytes")
@@ -282,12 +310,14 @@ KTEST(pmm, bad_frees_panic, "freeing unaligned, reserved or non-RAM frames panic
     pmm_free_page(&kernel_pmm, paddr(f));
 }
 
-#ifdef PMM_DEBUG
-KTEST(pmm, double_free_panics, "freeing a frame twice panics (debug builds)")
+KTEST(pmm, double_free_panics, "freeing a frame twice, or one inside a free run, panics")
 {
     uint64_t f = pmm_alloc_page(&kernel_pmm).addr;
     KT_ASSERT(f != PMM_NO_FRAME.addr);
     pmm_free_page(&kernel_pmm, paddr(f));
     expect_free_panics(f, "already free");
+    /* the middle of the lowest free run: never handed out */
+    uint64_t lowest = virt_to_phys(kernel_pmm.free_list).addr;
+    if (kernel_pmm.free_list->pages > 2)
+        expect_free_panics(lowest + PAGE_SIZE, "already free");
 }
-#endif

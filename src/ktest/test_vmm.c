@@ -278,10 +278,10 @@ KTEST(vmm, errors_are_values, "bad requests return distinct error codes and chan
     KT_ASSERT_EQ(before, free_bytes());
 }
 
-/* Drain the PMM into a few big chunks, so that it can be refilled cheaply. */
-/* Room for many runs: after user programs have run, the free list holds
- * thousands of single frames (the PMM does not merge runs it gets back). */
-#define DRAIN_MAX 16384
+/* Drain the PMM into a few big chunks, so that it can be refilled cheaply.
+ * Freed frames coalesce, so the free list holds a handful of runs, and each
+ * run is taken as at most 21 power-of-two chunks (2^20 frames down to 1). */
+#define DRAIN_MAX 1024
 struct drained {
     uint64_t base[DRAIN_MAX];
     size_t pages[DRAIN_MAX];
@@ -317,10 +317,13 @@ KTEST(vmm, exhaustion_rolls_back, "vmm_alloc that runs out of frames half-way un
     drain(&d);
     uint64_t drained_to = free_bytes();
     if (drained_to != 0 || d.n == 0 || d.pages[0] < 5) {
+        size_t chunks = d.n, first = d.n ? d.pages[0] : 0;
         refill(&d);
         vmm_space_destroy(&user);
-        ktest_fail(__FILE__, __LINE__, "draining the PMM left %llu bytes free (expected 0)",
-                   (unsigned long long)drained_to);
+        ktest_fail(__FILE__, __LINE__,
+                   "draining the PMM: expected 0 bytes left and a first chunk of at least 5 "
+                   "frames, got %llu bytes left in %zu chunks, the first of %zu frames",
+                   (unsigned long long)drained_to, chunks, first);
     }
     /* Give back 5 frames (from the first, biggest chunk): the PML4 exists,
      * so 3 tables + 2 pages fit and the third page does not. */

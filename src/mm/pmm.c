@@ -2,18 +2,25 @@
  * mm/pmm.c - the physical memory manager: a free list of runs of page frames.
  *
  * Free memory is described by the free memory itself. Each run of consecutive
- * free frames begins with a struct pmm_run header (page count, next run), and
- * the runs form a singly linked list. Nothing else is stored per frame, so the
- * PMM costs no memory, and building the list at start-up writes one header
- * per run: a 16 GiB machine starts as fast as a 128 MiB one.
+ * free frames begins with a struct pmm_run header (page count, neighbours),
+ * and the runs form a doubly linked list in address order. Nothing else is
+ * stored per frame, so the PMM costs no memory, and building the list at
+ * start-up writes one header per run: a 16 GiB machine starts as fast as a
+ * 128 MiB one.
  *
- *   allocating a frame   takes the last frame of the first run   O(1)
- *   freeing a frame      pushes a new one-frame run at the front O(1)
+ *   allocating a frame    takes the last frame of the lowest run        O(1)
+ *   allocating n frames   first fit: the lowest run of at least n       O(runs)
+ *   freeing frames        merges them with the runs right below and     O(log runs)
+ *                         right above, found with a search tree
  *
  * Taking the *last* frame means the header at the front of the run stays where
- * it is; only its page count shrinks. Freed frames are not merged back into
- * their neighbours (that is the buddy allocator's job), so the list grows as
- * frames come back.
+ * it is; only its page count shrinks. Freeing is where the design lives: frames
+ * that come back *coalesce* with their free neighbours, so after any work that
+ * returns all it took the list has exactly the runs it had after start-up, and
+ * a long stretch of frames is always one run that pmm_alloc_pages can find.
+ * The neighbours are found with the search tree of mm/pmm_index.h, which also
+ * makes the double-free check free: frames that overlap a free run are already
+ * free.
  *
  * Everything here is plain C: the host unit tests (tests/test_pmm.c) compile
  * this same file with a buffer standing in for RAM. Frames come and go as
@@ -27,15 +34,24 @@
 #include "kernel/panic.h"
 #include "mm/layout.h"
 #include "mm/memmap.h"
+#include "mm/pmm_index.h"
 
 /* ---- Small helpers ------------------------------------------------------ */
 
-/* Which range of list[0..n) holds p? NULL when none does. */
+/* Which range of the sorted list[0..n) holds p? NULL when none does. A binary
+ * search: O(log n). */
 static const struct pmm_range *find_range(const struct pmm_range *list, size_t n, uint64_t p)
 {
-    for (size_t i = 0; i < n; i++)
-        if (pmm_range_contains(&list[i], p))
-            return &list[i];
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (p < list[mid].base)
+            hi = mid;
+        else if (p >= list[mid].end)
+            lo = mid + 1;
+        else
+            return &list[mid];
+    }
     return NULL;
 }
 
@@ -48,23 +64,49 @@ static bool pages_inside(const struct pmm_range *list, size_t n, uint64_t base, 
 
 /* ---- The free list ------------------------------------------------------ */
 
-static paddr_t run_base(const struct pmm *pmm, const struct pmm_run *run)
+/* A run's first frame, and one past its last byte. */
+static uint64_t run_start(const struct pmm *pmm, const struct pmm_run *run)
 {
-    return phys_window_addr(&pmm->window, run);
+    return phys_window_addr(&pmm->window, run).addr;
 }
 
-/* Put [base, base + pages frames) at the front of the list, as one run. */
-static void push_run(struct pmm *pmm, paddr_t base, uint64_t pages)
+static uint64_t run_end(const struct pmm *pmm, const struct pmm_run *run)
 {
-    /* LAB 2 BEGIN: write a run header in the run's first frame and push it on the list */
-    /* LAB 2 STUB: panic("lab 2: not implemented: push_run"); */
-    struct pmm_run *run = phys_window_ptr(&pmm->window, base);
+    return run_start(pmm, run) + run->pages * PAGE_SIZE;
+}
+
+/* Write a run header at base and link it into the list right after prev (at
+ * the front when prev is NULL) and into the index. */
+static struct pmm_run *new_run(struct pmm *pmm, struct pmm_run *prev, uint64_t base,
+                               uint64_t pages)
+{
+    struct pmm_run *run = phys_window_ptr(&pmm->window, paddr(base));
     run->pages = pages;
-    run->next = pmm->free_list;
-    pmm->free_list = run;
+    run->prev = prev;
+    run->next = prev ? prev->next : pmm->free_list;
+    if (run->next)
+        run->next->prev = run;
+    if (prev)
+        prev->next = run;
+    else
+        pmm->free_list = run;
+    pmm_index_insert(pmm, run);
     pmm->stats.free_runs++;
-    pmm->stats.free_bytes += pages * PAGE_SIZE;
-    /* LAB 2 END */
+    return run;
+}
+
+/* Take run out of the list and the index (its frames are in use, or part of
+ * another run, from now on). */
+static void unlink_run(struct pmm *pmm, struct pmm_run *run)
+{
+    if (run->prev)
+        run->prev->next = run->next;
+    else
+        pmm->free_list = run->next;
+    if (run->next)
+        run->next->prev = run->prev;
+    pmm_index_remove(pmm, run);
+    pmm->stats.free_runs--;
 }
 
 /*
@@ -75,27 +117,24 @@ static void push_run(struct pmm *pmm, paddr_t base, uint64_t pages)
 static void check_run(const struct pmm *pmm, const struct pmm_run *run, const char *who,
                       void *caller)
 {
-    uint64_t base = run_base(pmm, run).addr;
+    uint64_t base = run_start(pmm, run);
     if (base % PAGE_SIZE != 0 || run->pages == 0 ||
         !pages_inside(pmm->avail, pmm->avail_count, base, run->pages))
         panic("%s: free list corrupt: run at %#llx claims %llu pages (caller %p)", who,
               (unsigned long long)base, (unsigned long long)run->pages, caller);
 }
 
-/* Take the last count frames of the run *link points to; unlink it once empty. */
-static paddr_t take_from_run(struct pmm *pmm, struct pmm_run **link, uint64_t count)
+/* Take the last count frames of run; unlink the run once it is empty. */
+static paddr_t take_from_run(struct pmm *pmm, struct pmm_run *run, uint64_t count)
 {
     /* LAB 2 BEGIN: shrink the run by count frames at its end; unlink it when it is empty */
     /* LAB 2 STUB: panic("lab 2: not implemented: take_from_run"); */
-    struct pmm_run *run = *link;
     run->pages -= count;
-    paddr_t frame = paddr(run_base(pmm, run).addr + run->pages * PAGE_SIZE);
-    if (run->pages == 0) {
-        *link = run->next;
-        pmm->stats.free_runs--;
-    }
+    paddr_t frames = paddr(run_end(pmm, run));
+    if (run->pages == 0)
+        unlink_run(pmm, run);
     pmm->stats.free_bytes -= count * PAGE_SIZE;
-    return frame;
+    return frames;
     /* LAB 2 END */
 }
 
@@ -115,6 +154,7 @@ int pmm_init(struct pmm *pmm, struct phys_window window, const struct mem_region
 
     pmm->window = window;
     pmm->free_list = NULL;
+    pmm->index = NULL;
     pmm->stats = (struct pmm_stats){0};
     pmm->limit = PAGE_ALIGN_DOWN(limit.addr);
     pmm->ram_count = 0;
@@ -128,10 +168,13 @@ int pmm_init(struct pmm *pmm, struct phys_window window, const struct mem_region
         return err;
     }
 
-    /* Push from the top down so the list starts at the lowest address. */
-    for (size_t i = pmm->avail_count; i > 0; i--) {
-        const struct pmm_range *r = &pmm->avail[i - 1];
-        push_run(pmm, paddr(r->base), (r->end - r->base) / PAGE_SIZE);
+    /* One run per free range, lowest first: the list starts in address order. */
+    struct pmm_run *last = NULL;
+    for (size_t i = 0; i < pmm->avail_count; i++) {
+        const struct pmm_range *r = &pmm->avail[i];
+        uint64_t pages = (r->end - r->base) / PAGE_SIZE;
+        last = new_run(pmm, last, r->base, pages);
+        pmm->stats.free_bytes += pages * PAGE_SIZE;
     }
     return 0;
 }
@@ -155,12 +198,12 @@ const char *pmm_strerror(int err)
 /* Both single-frame entry points share this; each passes its own caller. */
 static paddr_t alloc_one(struct pmm *pmm, unsigned flags, void *caller)
 {
-    /* LAB 2 BEGIN: take one frame from the head run (checked first), zeroed if asked */
+    /* LAB 2 BEGIN: take one frame from the lowest run (checked first), zeroed if asked */
     /* LAB 2 STUB: panic("lab 2: not implemented: alloc_one (pmm_alloc_page)"); */
     if (pmm->free_list == NULL)
         return PMM_NO_FRAME;
     check_run(pmm, pmm->free_list, "pmm_alloc_page", caller);
-    paddr_t frame = take_from_run(pmm, &pmm->free_list, 1);
+    paddr_t frame = take_from_run(pmm, pmm->free_list, 1);
     if (flags & PMM_ZERO)
         zero_frames(pmm, frame, 1);
     return frame;
@@ -179,20 +222,18 @@ paddr_t pmm_alloc_page_flags(struct pmm *pmm, unsigned flags)
 
 paddr_t pmm_alloc_pages(struct pmm *pmm, size_t count, unsigned flags)
 {
-    /* LAB 2 BEGIN: first fit: count frames from the end of the first run long enough */
+    /* LAB 2 BEGIN: first fit: count frames from the end of the lowest run long enough */
     /* LAB 2 STUB: panic("lab 2: not implemented: pmm_alloc_pages"); */
     if (count == 0)
         return PMM_NO_FRAME;
-
-    /* link points at the pointer to the current run, so unlinking it is one store. */
     uint64_t seen = 0;
-    for (struct pmm_run **link = &pmm->free_list; *link != NULL; link = &(*link)->next) {
+    for (struct pmm_run *run = pmm->free_list; run != NULL; run = run->next) {
         if (++seen > pmm->stats.free_runs)
             panic("pmm_alloc_pages: free list corrupt: longer than its %llu runs (caller %p)",
                   (unsigned long long)pmm->stats.free_runs, CALLER_ADDRESS());
-        check_run(pmm, *link, "pmm_alloc_pages", CALLER_ADDRESS());
-        if ((*link)->pages >= count) {
-            paddr_t base = take_from_run(pmm, link, count);
+        check_run(pmm, run, "pmm_alloc_pages", CALLER_ADDRESS());
+        if (run->pages >= count) {
+            paddr_t base = take_from_run(pmm, run, count);
             if (flags & PMM_ZERO)
                 zero_frames(pmm, base, count);
             return base;
@@ -205,58 +246,83 @@ paddr_t pmm_alloc_pages(struct pmm *pmm, size_t count, unsigned flags)
 /* ---- Freeing ------------------------------------------------------------ */
 
 /*
- * Panic unless [base, base + count frames) may be freed. On the normal path
- * this is one range lookup; only when something is wrong does it go page by
- * page, to name the first bad frame.
+ * Panic unless [base, base + count frames) may be freed: page-aligned, not
+ * empty, and inside one range the PMM handed out at start-up. On the normal
+ * path this is one binary search; only when something is wrong does it go
+ * page by page, to name the first bad frame.
  */
-static void check_free(const struct pmm *pmm, const char *who, paddr_t frames, size_t count,
+static void check_free(const struct pmm *pmm, const char *who, uint64_t base, size_t count,
                        void *caller)
 {
-    uint64_t base = frames.addr;
     unsigned long long addr = base;
     if (base % PAGE_SIZE != 0)
         panic("%s: frame %#llx is not page-aligned (caller %p)", who, addr, caller);
     if (count == 0)
         panic("%s: freeing 0 frames at %#llx (caller %p)", who, addr, caller);
+    if (pages_inside(pmm->avail, pmm->avail_count, base, count))
+        return;
+    for (size_t i = 0; i < count; i++) {
+        uint64_t frame = base + i * PAGE_SIZE;
+        if (frame < base || !pmm_is_usable(pmm, paddr(frame)))
+            panic("%s: frame %#llx is outside usable RAM (caller %p)", who,
+                  (unsigned long long)frame, caller);
+        if (find_range(pmm->avail, pmm->avail_count, frame) == NULL)
+            panic("%s: frame %#llx is reserved, never handed out (caller %p)", who,
+                  (unsigned long long)frame, caller);
+    }
+    panic("%s: frames %#llx + %zu pages are not one allocation (caller %p)", who, addr, count,
+          caller);
+}
 
-    if (!pages_inside(pmm->avail, pmm->avail_count, base, count)) {
-        for (size_t i = 0; i < count; i++) {
-            uint64_t frame = base + i * PAGE_SIZE;
-            if (frame < base || !pmm_is_usable(pmm, paddr(frame)))
-                panic("%s: frame %#llx is outside usable RAM (caller %p)", who,
-                      (unsigned long long)frame, caller);
-            if (find_range(pmm->avail, pmm->avail_count, frame) == NULL)
-                panic("%s: frame %#llx is reserved, never handed out (caller %p)", who,
-                      (unsigned long long)frame, caller);
-        }
-        panic("%s: frames %#llx + %zu pages are not one allocation (caller %p)", who, addr, count,
+/*
+ * Give [base, base + pages frames) back, merged with the free run that ends
+ * where it starts and the one that starts where it ends. Frames that overlap
+ * a free run are a double free.
+ */
+static void release(struct pmm *pmm, const char *who, uint64_t base, uint64_t pages, void *caller)
+{
+    /* LAB 2 BEGIN: find the runs below and above, refuse overlaps, merge with touching ones */
+    /* LAB 2 STUB: panic("lab 2: not implemented: release (freeing with merging)"); */
+    uint64_t end = base + pages * PAGE_SIZE;
+    struct pmm_run *below = pmm_index_floor(pmm, base);
+    struct pmm_run *above = below ? below->next : pmm->free_list;
+    if (below && run_end(pmm, below) > base)
+        panic("%s: frame %#llx is already free (caller %p)", who, (unsigned long long)base,
               caller);
-    }
+    if (above && run_start(pmm, above) < end)
+        panic("%s: frame %#llx is already free (caller %p)", who,
+              (unsigned long long)run_start(pmm, above), caller);
 
-#ifdef PMM_DEBUG
-    /* A double free would put the same frame on the list twice and, later,
-     * hand it to two owners. Catching it costs a walk of the whole list. */
-    uint64_t end = base + count * PAGE_SIZE;
-    for (const struct pmm_run *run = pmm->free_list; run != NULL; run = run->next) {
-        uint64_t run_start = run_base(pmm, run).addr;
-        uint64_t run_end = run_start + run->pages * PAGE_SIZE;
-        if (run_start < end && base < run_end)
-            panic("%s: frame %#llx is already free (caller %p)", who,
-                  (unsigned long long)(base > run_start ? base : run_start), caller);
+    bool join_below = below && run_end(pmm, below) == base;
+    bool join_above = above && run_start(pmm, above) == end;
+    if (join_below) {
+        below->pages += pages;
+        if (join_above) { /* the freed frames fill the gap: one run of all three */
+            below->pages += above->pages;
+            unlink_run(pmm, above);
+        }
+    } else if (join_above) { /* the header moves down to base */
+        uint64_t above_pages = above->pages;
+        struct pmm_run *prev = above->prev;
+        unlink_run(pmm, above);
+        new_run(pmm, prev, base, pages + above_pages);
+    } else {
+        new_run(pmm, below, base, pages);
     }
-#endif
+    pmm->stats.free_bytes += pages * PAGE_SIZE;
+    /* LAB 2 END */
 }
 
 void pmm_free_page(struct pmm *pmm, paddr_t frame)
 {
-    check_free(pmm, "pmm_free_page", frame, 1, CALLER_ADDRESS());
-    push_run(pmm, frame, 1);
+    check_free(pmm, "pmm_free_page", frame.addr, 1, CALLER_ADDRESS());
+    release(pmm, "pmm_free_page", frame.addr, 1, CALLER_ADDRESS());
 }
 
 void pmm_free_pages(struct pmm *pmm, paddr_t base, size_t count)
 {
-    check_free(pmm, "pmm_free_pages", base, count, CALLER_ADDRESS());
-    push_run(pmm, base, count);
+    check_free(pmm, "pmm_free_pages", base.addr, count, CALLER_ADDRESS());
+    release(pmm, "pmm_free_pages", base.addr, count, CALLER_ADDRESS());
 }
 
 /* ---- Looking ------------------------------------------------------------ */
@@ -273,17 +339,44 @@ bool pmm_is_usable(const struct pmm *pmm, paddr_t p)
 
 bool pmm_is_free(const struct pmm *pmm, paddr_t p)
 {
-    for (const struct pmm_run *run = pmm->free_list; run != NULL; run = run->next) {
-        uint64_t base = run_base(pmm, run).addr;
-        if (p.addr >= base && (p.addr - base) / PAGE_SIZE < run->pages)
-            return true;
-    }
-    return false;
+    const struct pmm_run *run = pmm_index_floor(pmm, PAGE_ALIGN_DOWN(p.addr));
+    return run != NULL && p.addr < run_end(pmm, run);
 }
 
 void pmm_for_each_run(const struct pmm *pmm, void (*fn)(paddr_t base, uint64_t pages, void *ctx),
                       void *ctx)
 {
     for (const struct pmm_run *run = pmm->free_list; run != NULL; run = run->next)
-        fn(run_base(pmm, run), run->pages, ctx);
+        fn(paddr(run_start(pmm, run)), run->pages, ctx);
+}
+
+const char *pmm_check(const struct pmm *pmm)
+{
+    uint64_t runs = 0, bytes = 0, last_end = 0;
+    const struct pmm_run *prev = NULL;
+    for (const struct pmm_run *run = pmm->free_list; run != NULL; prev = run, run = run->next) {
+        if (++runs > pmm->stats.free_runs)
+            return "the list is longer than stats.free_runs";
+        uint64_t start = run_start(pmm, run);
+        if (start % PAGE_SIZE || run->pages == 0 ||
+            !pages_inside(pmm->avail, pmm->avail_count, start, run->pages))
+            return "a run is misaligned, empty or outside the free ranges";
+        if (run->prev != prev)
+            return "a run's prev link does not name the run before it";
+        if (prev && start < last_end)
+            return "two runs overlap or are out of address order";
+        if (prev && start == last_end)
+            return "two runs touch: they should have been merged";
+        if (pmm_index_floor(pmm, start) != run)
+            return "a run is missing from the search tree";
+        last_end = run_end(pmm, run);
+        bytes += run->pages * PAGE_SIZE;
+    }
+    if (runs != pmm->stats.free_runs)
+        return "the list is shorter than stats.free_runs";
+    if (pmm_index_count(pmm) != runs)
+        return "the search tree holds a different number of runs than the list";
+    if (bytes != pmm->stats.free_bytes)
+        return "the runs do not add up to stats.free_bytes";
+    return NULL;
 }
