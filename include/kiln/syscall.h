@@ -98,9 +98,10 @@ struct kiln_memstats {
 /* The heap's arenas are mapped from here, growing upward on request. */
 #define USER_HEAP_BASE 0x0000100000000000ULL
 /* The range the heap may use (its top eighth holds the kernel-only buddy
- * bitmaps): a per-process limit. Arenas of 256 KiB, 512 KiB, ... 4 MiB fit in
- * the rest, so a program can have about 8 MiB of heap before -KILN_ENOMEM. */
-#define USER_HEAP_RANGE (16ULL << 20)
+ * bitmaps): a per-process limit. Arenas of 256 KiB, 512 KiB, ... 256 MiB and
+ * smaller ones after them fit in the other 896 MiB, so a program's heap can
+ * grow until the machine's frames run out, up to about 896 MiB. */
+#define USER_HEAP_RANGE (1ULL << 30)
 /* The stack: [USER_STACK_TOP - USER_STACK_SIZE, USER_STACK_TOP) is mapped at start. */
 #define USER_STACK_TOP 0x00007FFF00000000ULL
 #define USER_STACK_SIZE (64ULL << 10)
