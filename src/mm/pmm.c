@@ -80,6 +80,8 @@ static uint64_t run_end(const struct pmm *pmm, const struct pmm_run *run)
 static struct pmm_run *new_run(struct pmm *pmm, struct pmm_run *prev, uint64_t base,
                                uint64_t pages)
 {
+    /* LAB 2 BEGIN: write the header in the run's first frame, link it after prev, index it */
+    /* LAB 2 STUB: panic("lab 2: not implemented: new_run"); */
     struct pmm_run *run = phys_window_ptr(&pmm->window, paddr(base));
     run->pages = pages;
     run->prev = prev;
@@ -93,6 +95,7 @@ static struct pmm_run *new_run(struct pmm *pmm, struct pmm_run *prev, uint64_t b
     pmm_index_insert(pmm, run);
     pmm->stats.free_runs++;
     return run;
+    /* LAB 2 END */
 }
 
 /* Take run out of the list and the index (its frames are in use, or part of
