@@ -98,10 +98,12 @@ struct kiln_memstats {
 /* The heap's arenas are mapped from here, growing upward on request. */
 #define USER_HEAP_BASE 0x0000100000000000ULL
 /* The range the heap may use (its top eighth holds the kernel-only buddy
- * bitmaps): a per-process limit. Arenas of 256 KiB, 512 KiB, ... 256 MiB and
- * smaller ones after them fit in the other 896 MiB, so a program's heap can
- * grow until the machine's frames run out, up to about 896 MiB. */
-#define USER_HEAP_RANGE (1ULL << 30)
+ * bitmaps): a per-process limit. Arenas of 256 KiB, 512 KiB, ... 16 MiB and
+ * smaller ones after them fit in the other 56 MiB, so a program's heap grows
+ * until the machine's frames run out or, on a machine with more than that to
+ * spare, to about 56 MiB. The limit keeps what one program can take (and what
+ * the hostile oom test costs) the same on every machine. */
+#define USER_HEAP_RANGE (64ULL << 20)
 /* The stack: [USER_STACK_TOP - USER_STACK_SIZE, USER_STACK_TOP) is mapped at start. */
 #define USER_STACK_TOP 0x00007FFF00000000ULL
 #define USER_STACK_SIZE (64ULL << 10)
