@@ -123,9 +123,9 @@ void pmm_boot_report_reach(void)
                 (unsigned long long)(r->old_limit >> 30), (unsigned long long)(s.free_bytes >> 10));
     if (s.unreachable_bytes)
         kprintf("pmm: %llu KiB of RAM lies at or above %llu GiB and is not used: the direct map's "
-                "window %#llx-%#llx holds only %llu GiB of physical addresses\n",
+                "window %#llx-%#llx holds only the first %llu TiB of physical addresses\n",
                 (unsigned long long)(s.unreachable_bytes >> 10),
-                (unsigned long long)(r->new_limit >> 30), (unsigned long long)DIRECT_MAP_BASE,
+                (unsigned long long)(kernel_pmm.limit >> 30), (unsigned long long)DIRECT_MAP_BASE,
                 (unsigned long long)(DIRECT_MAP_BASE + DIRECT_MAP_MAX),
-                (unsigned long long)(DIRECT_MAP_MAX >> 30));
+                (unsigned long long)(DIRECT_MAP_MAX >> 40));
 }
