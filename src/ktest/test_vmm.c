@@ -108,8 +108,8 @@ KTEST(vmm, direct_map_reaches_top_of_ram, "the direct map reaches the last usabl
     uint64_t last = (top < DIRECT_MAP_MAX ? top : DIRECT_MAP_MAX) - PAGE_SIZE;
     paddr_t pa;
     uint64_t size;
-    KT_ASSERT_INT_EQ(VMM_OK, vmm_translate(&kernel_space, vaddr_of(phys_to_virt(paddr(last))), &pa,
-                                           0, &size));
+    KT_ASSERT_INT_EQ(
+        VMM_OK, vmm_translate(&kernel_space, vaddr_of(phys_to_virt(paddr(last))), &pa, 0, &size));
     KT_ASSERT_EQ(last, pa.addr);
     KT_ASSERT_EQ(kernel_vmm.gib_pages ? HUGE_PAGE_SIZE : LARGE_PAGE_SIZE, size);
     KT_ASSERT(pmm_is_usable(&kernel_pmm, paddr(last)));
