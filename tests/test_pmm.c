@@ -24,6 +24,7 @@
 
 #include "kernel/panic.h"
 #include "mm/layout.h"
+#include "mm/memmap.h"
 #include "mm/pmm.h"
 
 #define KiB (1024ULL)
@@ -911,6 +912,127 @@ static void test_random_operations_match_model(void **state)
     assert_null(pmm_check(&pmm));
 }
 
+/* ---- Raising the limit (pmm_raise_limit, src/mm/memmap.c) ---------------- */
+
+static void assert_avail(size_t i, uint64_t base, uint64_t end)
+{
+    if (i >= pmm.avail_count)
+        fail_msg("expected pmm.avail[%zu], but there are only %zu", i, pmm.avail_count);
+    assert_int_equal(pmm.avail[i].base, base);
+    assert_int_equal(pmm.avail[i].end, end);
+}
+
+static void test_raise_limit_frees_ram_above_it(void **state)
+{
+    (void)state;
+    sim_create(0, 16 * MiB);
+    const struct mem_region map[] = {
+        {1 * MiB, 11 * MiB, MEM_USABLE}, /* runs across the first limit, 8 MiB */
+        {13 * MiB, 3 * MiB, MEM_USABLE}, /* wholly above it */
+    };
+    const struct pmm_range reserved[] = {{14 * MiB, 14 * MiB + 512 * KiB}}; /* a module up there */
+    init_ok(map, 2, reserved, 1, paddr(8 * MiB));
+    struct pmm_stats s = stats();
+    assert_int_equal(s.free_bytes, 7 * MiB);
+    assert_int_equal(s.unreachable_bytes, 4 * MiB + 3 * MiB);
+    assert_int_equal(s.reserved_bytes, 0);
+
+    assert_int_equal(pmm_raise_limit(&pmm, paddr(16 * MiB), reserved, 1), 0);
+    s = stats();
+    assert_int_equal(pmm.limit, 16 * MiB);
+    assert_int_equal(s.unreachable_bytes, 0);
+    assert_int_equal(s.reserved_bytes, 512 * KiB);
+    assert_int_equal(s.free_bytes, 7 * MiB + 4 * MiB + 2 * MiB + 512 * KiB);
+    assert_usable_accounted();
+    /* The stretch cut at 8 MiB is one range again; the module splits the other. */
+    assert_int_equal(pmm.avail_count, 3);
+    assert_avail(0, 1 * MiB, 12 * MiB);
+    assert_avail(1, 13 * MiB, 14 * MiB);
+    assert_avail(2, 14 * MiB + 512 * KiB, 16 * MiB);
+
+    const size_t max = 14 * MiB / PAGE_SIZE;
+    uint64_t *frames = malloc(max * sizeof(*frames));
+    assert_non_null(frames);
+    size_t n = alloc_all(frames, max);
+    assert_int_equal(n * PAGE_SIZE, s.free_bytes);
+    assert_distinct(frames, n);
+    for (size_t i = 0; i < n; i++)
+        if (pmm_range_contains(&reserved[0], frames[i]))
+            fail_msg("frame %s of the withheld module was handed out", hex(frames[i]));
+    free(frames);
+    EXPECT_PANIC(pmm_free_page(&pmm, paddr(14 * MiB)), "pmm_free_page", hex(14 * MiB), "reserved");
+}
+
+static void test_raise_limit_in_steps_and_not_down(void **state)
+{
+    (void)state;
+    sim_create(0, 16 * MiB);
+    const struct mem_region map[] = {{1 * MiB, 15 * MiB, MEM_USABLE}};
+    init_ok(map, 1, NULL, 0, paddr(4 * MiB));
+    assert_int_equal(pmm_raise_limit(&pmm, paddr(10 * MiB + 100), NULL, 0), 0); /* rounds down */
+    assert_int_equal(stats().free_bytes, 9 * MiB);
+    assert_int_equal(stats().unreachable_bytes, 6 * MiB);
+
+    /* Lower is refused and changes nothing; the same limit adds nothing. */
+    struct pmm_stats before = stats();
+    size_t avail_before = pmm.avail_count;
+    assert_int_equal(pmm_raise_limit(&pmm, paddr(9 * MiB), NULL, 0), PMM_ERR_BAD_ARGUMENT);
+    assert_int_equal(pmm_raise_limit(&pmm, paddr(10 * MiB), NULL, 0), 0);
+    assert_memory_equal(&before, &pmm.stats, sizeof(before));
+    assert_int_equal(pmm.avail_count, avail_before);
+    assert_int_equal(pmm.limit, 10 * MiB);
+
+    assert_int_equal(pmm_raise_limit(&pmm, PMM_NO_LIMIT, NULL, 0), 0);
+    assert_int_equal(stats().free_bytes, 15 * MiB);
+    assert_int_equal(stats().unreachable_bytes, 0);
+    assert_int_equal(pmm.avail_count, 1);
+    assert_avail(0, 1 * MiB, 16 * MiB);
+    assert_usable_accounted();
+}
+
+/* QEMU's -m 1T: RAM from 1 TiB on, a bootstrap limit below its end. */
+static void test_raise_limit_reaches_ram_at_1tib(void **state)
+{
+    (void)state;
+    const uint64_t tib = 1024 * GiB;
+    sim_create(tib, 8 * MiB);
+    const struct mem_region map[] = {{tib, 8 * MiB, MEM_USABLE}};
+    init_ok(map, 1, NULL, 0, paddr(tib + 2 * MiB));
+    assert_int_equal(stats().unreachable_bytes, 6 * MiB);
+    assert_int_equal(pmm_raise_limit(&pmm, paddr(tib + 1024 * GiB), NULL, 0), 0);
+    assert_int_equal(stats().free_bytes, 8 * MiB);
+    assert_int_equal(stats().unreachable_bytes, 0);
+    assert_usable_accounted();
+    /* 6 MiB in one piece exist only above the old limit; take them and give them back. */
+    paddr_t f = pmm_alloc_pages(&pmm, 6 * MiB / PAGE_SIZE, 0);
+    assert_true(pmm_got_frame(f));
+    assert_true(f.addr >= tib && f.addr + 6 * MiB <= tib + 8 * MiB);
+    pmm_free_pages(&pmm, f, 6 * MiB / PAGE_SIZE);
+    assert_int_equal(stats().free_bytes, 8 * MiB);
+}
+
+/* More free pieces than pmm->avail holds: an error, and the PMM is as before. */
+static void test_raise_limit_too_many_ranges_changes_nothing(void **state)
+{
+    (void)state;
+    const size_t pieces = PMM_MAX_RANGES + 8;
+    sim_create(0, 2 * MiB + 2 * pieces * PAGE_SIZE);
+    const struct mem_region map[] = {{1 * MiB, 1 * MiB + 2 * pieces * PAGE_SIZE, MEM_USABLE}};
+    static struct pmm_range every_other[PMM_MAX_RANGES + 8];
+    for (size_t i = 0; i < pieces; i++) {
+        uint64_t at = 2 * MiB + (2 * i + 1) * PAGE_SIZE;
+        every_other[i] = (struct pmm_range){at, at + PAGE_SIZE};
+    }
+    init_ok(map, 1, every_other, pieces, paddr(2 * MiB));
+    struct pmm_stats before = stats();
+    assert_int_equal(pmm_raise_limit(&pmm, PMM_NO_LIMIT, every_other, pieces),
+                     PMM_ERR_TOO_MANY_RANGES);
+    assert_memory_equal(&before, &pmm.stats, sizeof(before));
+    assert_int_equal(pmm.avail_count, 1);
+    assert_int_equal(pmm.limit, 2 * MiB);
+    assert_false(pmm_is_free(&pmm, paddr(2 * MiB)));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -938,6 +1060,10 @@ int main(void)
         cmocka_unit_test_teardown(test_double_free_panics, sim_teardown),
         cmocka_unit_test_teardown(test_corrupt_free_list_panics, sim_teardown),
         cmocka_unit_test_teardown(test_random_operations_match_model, sim_teardown),
+        cmocka_unit_test_teardown(test_raise_limit_frees_ram_above_it, sim_teardown),
+        cmocka_unit_test_teardown(test_raise_limit_in_steps_and_not_down, sim_teardown),
+        cmocka_unit_test_teardown(test_raise_limit_reaches_ram_at_1tib, sim_teardown),
+        cmocka_unit_test_teardown(test_raise_limit_too_many_ranges_changes_nothing, sim_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,6 +28,9 @@
  * mapped: running off the bottom of a stack hits that guard and faults.
  */
 #define KERNEL_HEAP_BASE 0xFFFFC00000000000ULL
+/* The direct map's window ends where the heap's slot begins, so it can show
+ * physical addresses below DIRECT_MAP_MAX (64 TiB) and no higher. */
+#define DIRECT_MAP_MAX (KERNEL_HEAP_BASE - DIRECT_MAP_BASE)
 #define KERNEL_HEAP_MAX (64ULL << 30)
 /* Further up the heap's slot: a range the tests and benchmarks may map and unmap. */
 #define KERNEL_SCRATCH_BASE (KERNEL_HEAP_BASE + (256ULL << 30))

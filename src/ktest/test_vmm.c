@@ -83,6 +83,44 @@ KTEST(vmm, direct_map_uses_largest_pages, "the direct map uses 1 GiB pages if CP
                (unsigned long long)(vmm_boot_stats.direct_map_bytes >> 20));
 }
 
+/* One past the last usable frame in the bootloader's map. */
+static uint64_t usable_top(void)
+{
+    uint64_t top = 0;
+    for (size_t i = 0; i < boot_info.region_count; i++) {
+        const struct mem_region *r = &boot_info.regions[i];
+        uint64_t end = PAGE_ALIGN_DOWN(r->base + r->length);
+        if (r->type == MEM_USABLE && r->length && end > top)
+            top = end;
+    }
+    return top;
+}
+
+KTEST(vmm, direct_map_reaches_top_of_ram, "the direct map reaches the last usable frame, and the PMM has all RAM the window holds")
+{
+    uint64_t top = usable_top(), above_window = 0;
+    for (size_t i = 0; i < boot_info.region_count; i++) {
+        const struct mem_region *r = &boot_info.regions[i];
+        if (r->type == MEM_USABLE && r->base + r->length > DIRECT_MAP_MAX)
+            above_window += PAGE_ALIGN_DOWN(r->base + r->length) -
+                            (r->base > DIRECT_MAP_MAX ? PAGE_ALIGN_UP(r->base) : DIRECT_MAP_MAX);
+    }
+    uint64_t last = (top < DIRECT_MAP_MAX ? top : DIRECT_MAP_MAX) - PAGE_SIZE;
+    paddr_t pa;
+    uint64_t size;
+    KT_ASSERT_INT_EQ(
+        VMM_OK, vmm_translate(&kernel_space, vaddr_of(phys_to_virt(paddr(last))), &pa, 0, &size));
+    KT_ASSERT_EQ(last, pa.addr);
+    KT_ASSERT_EQ(kernel_vmm.gib_pages ? HUGE_PAGE_SIZE : LARGE_PAGE_SIZE, size);
+    KT_ASSERT(pmm_is_usable(&kernel_pmm, paddr(last)));
+    struct pmm_stats s;
+    pmm_get_stats(&kernel_pmm, &s);
+    KT_ASSERT_EQ(above_window, s.unreachable_bytes);
+    ktest_diag("last usable frame %#llx; %llu MiB added after the direct map was built",
+               (unsigned long long)last,
+               (unsigned long long)(pmm_boot_reach_stats.added_bytes >> 20));
+}
+
 KTEST(vmm, sections_have_their_permissions, ".text is R+X, .rodata R+NX, .data RW+NX, at KERNEL_VMA + physical")
 {
     struct {

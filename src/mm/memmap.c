@@ -195,3 +195,82 @@ int memmap_carve(struct pmm *pmm, struct pmm_range ram, const struct pmm_range *
     }
     return 0;
 }
+
+/* ---- Raising the limit, once the direct map reaches further ------------- */
+
+/*
+ * At start-up the PMM can only reach what the bootstrap tables map; RAM above
+ * that was counted as unreachable and left out. Once the kernel's own direct
+ * map reaches higher, that RAM is carved exactly as start-up would have done
+ * and given to the free list through pmm_free_pages, the same door every
+ * other frame comes back through.
+ */
+
+/* Carve the usable RAM in [from, to) onto the end of pmm->avail. */
+static int carve_between(struct pmm *pmm, uint64_t from, uint64_t to,
+                         const struct pmm_range *reserved, size_t nreserved)
+{
+    for (size_t i = 0; i < pmm->ram_count; i++) {
+        struct pmm_range piece = pmm->ram[i];
+        piece.base = piece.base > from ? piece.base : from;
+        piece.end = min_addr(piece.end, to);
+        if (piece.base >= piece.end)
+            continue;
+        int err = memmap_carve(pmm, piece, reserved, nreserved);
+        if (err)
+            return err;
+        pmm->stats.unreachable_bytes -= piece.end - piece.base;
+    }
+    return 0;
+}
+
+/*
+ * RAM that ran across the old limit was cut there at start-up; if its upper
+ * part is free it joins the range below, so pmm->avail holds one range per
+ * free stretch, as if start-up had reached that far. Returns the index of the
+ * first range with new frames and sets *from to where they begin in it.
+ */
+static size_t join_at_old_limit(struct pmm *pmm, size_t first_new, uint64_t *from)
+{
+    if (first_new == 0 || first_new >= pmm->avail_count ||
+        pmm->avail[first_new - 1].end != pmm->avail[first_new].base) {
+        if (first_new < pmm->avail_count)
+            *from = pmm->avail[first_new].base;
+        return first_new;
+    }
+    *from = pmm->avail[first_new - 1].end;
+    pmm->avail[first_new - 1].end = pmm->avail[first_new].end;
+    for (size_t i = first_new + 1; i < pmm->avail_count; i++)
+        pmm->avail[i - 1] = pmm->avail[i];
+    pmm->avail_count--;
+    return first_new - 1;
+}
+
+int pmm_raise_limit(struct pmm *pmm, paddr_t new_limit, const struct pmm_range *reserved,
+                    size_t nreserved)
+{
+    uint64_t old = pmm->limit, limit = PAGE_ALIGN_DOWN(new_limit.addr);
+    if (limit < old || (reserved == NULL && nreserved > 0))
+        return PMM_ERR_BAD_ARGUMENT;
+
+    /* Carve first, free afterwards: a failed carve leaves the PMM as it was. */
+    struct pmm_stats before = pmm->stats;
+    size_t first_new = pmm->avail_count;
+    pmm->limit = limit;
+    int err = carve_between(pmm, old, limit, reserved, nreserved);
+    if (err) {
+        pmm->stats = before;
+        pmm->avail_count = first_new;
+        pmm->limit = old;
+        return err;
+    }
+
+    uint64_t from = 0;
+    for (size_t i = join_at_old_limit(pmm, first_new, &from); i < pmm->avail_count; i++) {
+        const struct pmm_range *r = &pmm->avail[i];
+        if (r->base > from)
+            from = r->base;
+        pmm_free_pages(pmm, paddr(from), (r->end - from) / PAGE_SIZE);
+    }
+    return 0;
+}

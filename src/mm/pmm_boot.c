@@ -9,7 +9,10 @@
  *   - the Multiboot2 information block (we keep it: it is a few KiB),
  *   - every module GRUB loaded.
  * Memory beyond the bootstrap direct map cannot be reached yet, so the PMM
- * does not use it (the boot report counts it as unreachable).
+ * starts without it (the boot report counts it as unreachable). Once the
+ * kernel's own direct map is live, vmm_boot_init calls pmm_boot_reach and
+ * that RAM joins the free list; only RAM above the direct map's window
+ * (DIRECT_MAP_MAX) stays unused.
  */
 #include "mm/pmm_boot.h"
 
@@ -17,10 +20,12 @@
 #include "dev/console.h"
 #include "kernel/panic.h"
 #include "mm/layout.h"
+#include "mm/memmap.h"
 
 struct pmm kernel_pmm;
 struct pmm_stats pmm_boot_stats;
 uint64_t pmm_boot_init_cycles;
+struct pmm_reach pmm_boot_reach_stats;
 
 #define MAX_WITHHELD (2 + BOOT_MAX_MODULES)
 struct pmm_range pmm_withheld[MAX_WITHHELD];
@@ -56,6 +61,24 @@ void pmm_boot_init(const struct boot_info *info)
     pmm_boot_init_cycles = rdtsc() - start;
 }
 
+void pmm_boot_reach(paddr_t direct_map_end)
+{
+    struct pmm_reach *r = &pmm_boot_reach_stats;
+    r->old_limit = kernel_pmm.limit;
+    r->new_limit = kernel_pmm.limit;
+    r->done = true;
+    /* A machine whose RAM ends below the bootstrap map's end has nothing to add. */
+    if (direct_map_end.addr <= kernel_pmm.limit)
+        return;
+    uint64_t before = kernel_pmm.stats.unreachable_bytes;
+    int err = pmm_raise_limit(&kernel_pmm, direct_map_end, pmm_withheld, pmm_withheld_count);
+    if (err)
+        panic("pmm_boot_reach: adding the RAM up to %#llx failed: %s",
+              (unsigned long long)direct_map_end.addr, pmm_strerror(err));
+    r->new_limit = kernel_pmm.limit;
+    r->added_bytes = before - kernel_pmm.stats.unreachable_bytes;
+}
+
 static void print_run(paddr_t base, uint64_t pages, void *ctx)
 {
     unsigned *shown = ctx;
@@ -78,11 +101,31 @@ void pmm_boot_report(void)
     if (shown > 8)
         kprintf("pmm:   ... %u free runs in all\n", shown);
     if (s.unreachable_bytes)
-        kprintf("pmm: %llu KiB of RAM lies beyond the %llu GiB direct map and is not used\n",
+        kprintf("pmm: %llu KiB of RAM lies beyond the %llu GiB bootstrap direct map: not used "
+                "until the kernel's own direct map reaches it\n",
                 (unsigned long long)(s.unreachable_bytes >> 10),
                 (unsigned long long)(BOOT_DIRECT_MAP_SIZE >> 30));
     /* The one line scripts read (docs/pmm.md): keep its form exactly. */
     kprintf("pmm: usable %llu KiB, free %llu KiB, reserved %llu KiB\n",
             (unsigned long long)(s.usable_bytes >> 10), (unsigned long long)(s.free_bytes >> 10),
             (unsigned long long)(s.reserved_bytes >> 10));
+}
+
+void pmm_boot_report_reach(void)
+{
+    const struct pmm_reach *r = &pmm_boot_reach_stats;
+    struct pmm_stats s;
+    pmm_get_stats(&kernel_pmm, &s);
+    if (r->added_bytes)
+        kprintf("pmm: %llu KiB of RAM above %llu GiB added once the direct map reached it, "
+                "free now %llu KiB\n",
+                (unsigned long long)(r->added_bytes >> 10),
+                (unsigned long long)(r->old_limit >> 30), (unsigned long long)(s.free_bytes >> 10));
+    if (s.unreachable_bytes)
+        kprintf("pmm: %llu KiB of RAM lies at or above %llu GiB and is not used: the direct map's "
+                "window %#llx-%#llx holds only the first %llu TiB of physical addresses\n",
+                (unsigned long long)(s.unreachable_bytes >> 10),
+                (unsigned long long)(kernel_pmm.limit >> 30), (unsigned long long)DIRECT_MAP_BASE,
+                (unsigned long long)(DIRECT_MAP_BASE + DIRECT_MAP_MAX),
+                (unsigned long long)(DIRECT_MAP_MAX >> 40));
 }

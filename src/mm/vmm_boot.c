@@ -7,7 +7,8 @@
  * tables that say what each page is for:
  *
  *   direct map   all RAM at DIRECT_MAP_BASE, 1 GiB pages if the CPU has them
- *                (else 2 MiB), writable, never executable
+ *                (else 2 MiB), writable, never executable; once it is live
+ *                the PMM gets the RAM the bootstrap tables could not reach
  *   kernel image by section: .text read+execute, .rodata read-only,
  *                .data/.bss read+write, both no-execute; the guard pages
  *                under the stacks are left out
@@ -106,7 +107,9 @@ static void map_data_with_guards(void)
 /*
  * How much physical memory the direct map covers: up to the end of the
  * highest RAM (usable or ACPI) entry, and at least the first 4 GiB, which hold
- * the devices the kernel may talk to. Rounded up to the page size used.
+ * the devices the kernel may talk to. Rounded up to the page size used, and
+ * cut at DIRECT_MAP_MAX, where the window ends and the kernel heap's slot
+ * begins (the PMM's boot report names any RAM lost to that cut).
  */
 static uint64_t direct_map_size(const struct boot_info *info, uint64_t page)
 {
@@ -118,6 +121,8 @@ static uint64_t direct_map_size(const struct boot_info *info, uint64_t page)
         if (r->base + r->length > top)
             top = r->base + r->length;
     }
+    if (top >= DIRECT_MAP_MAX)
+        return DIRECT_MAP_MAX;
     return (top + page - 1) & ~(page - 1);
 }
 
@@ -165,6 +170,8 @@ void vmm_boot_init(const struct boot_info *info, const struct cpu_features *cpu)
     /* The moment of truth: from here the bootstrap tables are unused. */
     vmm_activate(&kernel_space);
     trap_set_explainer(explain_summary, explain_details);
+    /* RAM above the bootstrap tables' reach is in the direct map now. */
+    pmm_boot_reach(paddr(vmm_boot_stats.direct_map_bytes));
     vmm_boot_stats.init_cycles = rdtsc() - start;
 }
 
@@ -179,6 +186,7 @@ void vmm_boot_report(void)
             (unsigned long long)s->direct_map_table_pages, (unsigned long long)s->image_pages,
             (unsigned long long)s->image_table_pages, (unsigned long long)s->guard_pages,
             kernel_vmm.nx ? "on" : "off (the CPU lacks it)");
+    pmm_boot_report_reach();
 }
 
 /* ---- kernel stacks --------------------------------------------------------- */
