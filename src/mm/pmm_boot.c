@@ -7,7 +7,8 @@
  *   - the kernel image from its first to its last byte, which includes the
  *     bootstrap page tables (.boot.bss) and the boot stacks (.bss),
  *   - the Multiboot2 information block (we keep it: it is a few KiB),
- *   - every module GRUB loaded.
+ *   - every module GRUB loaded: the listed ones one by one, and those beyond
+ *     BOOT_MAX_MODULES as the one span the parser kept for them.
  * Memory beyond the bootstrap direct map cannot be reached yet, so the PMM
  * does not use it (the boot report counts it as unreachable).
  */
@@ -22,7 +23,8 @@ struct pmm kernel_pmm;
 struct pmm_stats pmm_boot_stats;
 uint64_t pmm_boot_init_cycles;
 
-#define MAX_WITHHELD (2 + BOOT_MAX_MODULES)
+/* kernel image, MBI, each listed module, the span of the modules beyond the limit */
+#define MAX_WITHHELD (3 + BOOT_MAX_MODULES)
 struct pmm_range pmm_withheld[MAX_WITHHELD];
 const char *pmm_withheld_what[MAX_WITHHELD];
 size_t pmm_withheld_count;
@@ -46,6 +48,8 @@ void pmm_boot_init(const struct boot_info *info)
     withhold(info->mbi_phys, info->mbi_phys + info->mbi_size, "Multiboot2 information");
     for (size_t i = 0; i < info->module_count; i++)
         withhold(info->modules[i].start, info->modules[i].end, "module");
+    if (info->modules_dropped)
+        withhold(info->dropped_start, info->dropped_end, "modules beyond the limit");
 
     struct phys_window direct_map = {DIRECT_MAP_BASE};
     int err = pmm_init(&kernel_pmm, direct_map, info->regions, info->region_count, pmm_withheld,
