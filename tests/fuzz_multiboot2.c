@@ -37,6 +37,13 @@ static void check_invariants(size_t size)
     check(info.mbi_size >= 16 && info.mbi_size <= size && info.mbi_size <= MB2_MAX_TOTAL_SIZE);
     check(info.region_count <= BOOT_MAX_REGIONS);
     check(info.module_count <= BOOT_MAX_MODULES);
+    /* Modules are dropped only once the list is full, and then the span covers them.
+     * (Inputs must exceed 6 KiB to get there: -max_len=16384 and a seed of 257+ module tags.) */
+    check(info.modules_dropped == 0 || info.module_count == BOOT_MAX_MODULES);
+    check(info.dropped_start <= info.dropped_end);
+    if (info.modules_dropped == 0)
+        check(info.dropped_start == 0 && info.dropped_end == 0);
+    check(info.dropped_end <= UINT32_MAX); /* module tags carry 32-bit addresses */
     check(info.tag_count <= BOOT_MAX_TAGS);
     check(nul_terminated(info.cmdline, sizeof(info.cmdline)));
     check(nul_terminated(info.bootloader, sizeof(info.bootloader)));

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,11 +22,13 @@
 #include "mb2_builder.h"
 
 #define BUF_SIZE 16384
+/* How many module tags the tests put after the first BOOT_MAX_MODULES. */
+#define MODULES_PAST_LIMIT 44
 #define GIB (1024ull * 1024 * 1024)
 
 /* GRUB places the block on an 8-byte boundary; so do we, unless a test says otherwise. */
 static _Alignas(8) uint8_t buf[BUF_SIZE];
-static struct boot_info info; /* about 13 KiB: too big for a comfortable stack frame */
+static struct boot_info info; /* about 33 KiB: too big for a comfortable stack frame */
 static struct mb2_error err;
 static struct mb2_builder b;
 
@@ -349,16 +352,100 @@ static void test_more_tags_than_the_list_holds(void **state)
     assert_int_equal(info.region_count, 1);
 }
 
-static void test_too_many_modules(void **state)
+/*
+ * Module i of a block with `count` modules. The first BOOT_MAX_MODULES sit
+ * side by side from 16 MiB; the ones after them sit from 32 MiB in falling
+ * order, each one a byte longer than the one before, so that the lowest start
+ * is the last tag's and the highest end the first dropped tag's: a span taken
+ * from the first and last dropped tags would be wrong.
+ */
+static uint32_t module_start(int i)
+{
+    if (i < BOOT_MAX_MODULES)
+        return 0x1000000 + (uint32_t)i * 0x1000;
+    return 0x2000000 + (uint32_t)(MODULES_PAST_LIMIT - 1 - (i - BOOT_MAX_MODULES)) * 0x1000;
+}
+
+static uint32_t module_end(int i)
+{
+    if (i < BOOT_MAX_MODULES)
+        return module_start(i) + 0x800;
+    return module_start(i) + 0x100 + (uint32_t)(i - BOOT_MAX_MODULES);
+}
+
+/* Adds modules 0 .. count-1 (named "m0", "m1", ...); returns the last one's offset. */
+static size_t add_modules(int count)
+{
+    size_t last = 0;
+    for (int i = 0; i < count; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "m%d", i);
+        last = mb2b_module(&b, module_start(i), module_end(i), name);
+    }
+    return last;
+}
+
+static void test_modules_beyond_the_limit_are_counted(void **state)
 {
     (void)state;
     mb2b_init(&b, buf, sizeof(buf));
-    size_t last = 0;
-    for (int i = 0; i <= BOOT_MAX_MODULES; i++)
-        last = mb2b_module(&b, 0x1000, 0x2000, "m");
+    add_modules(BOOT_MAX_MODULES + MODULES_PAST_LIMIT);
+    add_small_mmap(); /* after the modules: parsing goes on past them */
+    size_t total = mb2b_finish(&b);
+
+    assert_int_equal(parse(total), MB2_OK);
+    assert_int_equal(info.module_count, BOOT_MAX_MODULES);
+    assert_int_equal(info.modules[BOOT_MAX_MODULES - 1].start, module_start(BOOT_MAX_MODULES - 1));
+    assert_string_equal(info.modules[BOOT_MAX_MODULES - 1].cmdline, "m255");
+    assert_int_equal(info.modules_dropped, MODULES_PAST_LIMIT);
+
+    /* The span is the smallest one covering every dropped module. */
+    int last = BOOT_MAX_MODULES + MODULES_PAST_LIMIT - 1;
+    assert_int_equal(info.dropped_start, module_start(last));
+    assert_int_equal(info.dropped_end, module_end(BOOT_MAX_MODULES));
+    for (int i = BOOT_MAX_MODULES; i <= last; i++) {
+        assert_true(module_start(i) >= info.dropped_start);
+        assert_true(module_end(i) <= info.dropped_end);
+    }
+    /* ... and no listed module lies inside it. */
+    for (int i = 0; i < BOOT_MAX_MODULES; i++)
+        assert_true(module_end(i) <= info.dropped_start || module_start(i) >= info.dropped_end);
+    assert_int_equal(info.region_count, 1);
+}
+
+static void test_exactly_max_modules_drops_none(void **state)
+{
+    (void)state;
+    mb2b_init(&b, buf, sizeof(buf));
+    add_modules(BOOT_MAX_MODULES);
     add_small_mmap();
     size_t total = mb2b_finish(&b);
-    expect_error(parse(total), MB2_ERR_TOO_MANY_MODULES, MB2_TAG_MODULE, last);
+
+    assert_int_equal(parse(total), MB2_OK);
+    assert_int_equal(info.module_count, BOOT_MAX_MODULES);
+    assert_int_equal(info.modules_dropped, 0);
+    assert_int_equal(info.dropped_start, 0);
+    assert_int_equal(info.dropped_end, 0);
+}
+
+/* A module past the limit is still checked: being dropped is no excuse for a bad tag. */
+static void test_malformed_module_past_the_limit(void **state)
+{
+    (void)state;
+    mb2b_init(&b, buf, sizeof(buf));
+    add_modules(BOOT_MAX_MODULES + 3);
+    size_t at = mb2b_module(&b, 0x3000, 0x2fff, "backwards");
+    add_small_mmap();
+    size_t total = mb2b_finish(&b);
+    expect_error(parse(total), MB2_ERR_MODULE_RANGE, MB2_TAG_MODULE, at);
+
+    mb2b_init(&b, buf, sizeof(buf));
+    add_modules(BOOT_MAX_MODULES + 3);
+    at = mb2b_module(&b, 0x3000, 0x4000, "abc");
+    mb2b_poke_u32(buf, at + 4, 16 + 3); /* cut the NUL off the module string */
+    add_small_mmap();
+    total = mb2b_finish(&b);
+    expect_error(parse(total), MB2_ERR_STRING, MB2_TAG_MODULE, at);
 }
 
 /* ---- malformed blocks --------------------------------------------------- */
@@ -668,7 +755,9 @@ int main(void)
         cmocka_unit_test(test_exactly_max_regions_over_two_tags),
         cmocka_unit_test(test_too_many_regions),
         cmocka_unit_test(test_more_tags_than_the_list_holds),
-        cmocka_unit_test(test_too_many_modules),
+        cmocka_unit_test(test_modules_beyond_the_limit_are_counted),
+        cmocka_unit_test(test_exactly_max_modules_drops_none),
+        cmocka_unit_test(test_malformed_module_past_the_limit),
         cmocka_unit_test(test_fewer_than_8_bytes),
         cmocka_unit_test(test_total_size_too_small),
         cmocka_unit_test(test_total_size_beyond_avail),

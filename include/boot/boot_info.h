@@ -30,7 +30,12 @@ struct mem_region {
 };
 
 #define BOOT_MAX_REGIONS 256
-#define BOOT_MAX_MODULES 64
+/*
+ * Modules beyond the first BOOT_MAX_MODULES are not an error: they are
+ * counted in modules_dropped, and one physical span covering them all is
+ * kept so that the PMM still withholds their memory (docs/boot-flow.md).
+ */
+#define BOOT_MAX_MODULES 256
 #define BOOT_MAX_TAGS 64
 #define BOOT_CMDLINE_MAX 256
 #define BOOT_NAME_MAX 64
@@ -74,8 +79,14 @@ struct boot_info {
     struct mem_region regions[BOOT_MAX_REGIONS];
     size_t region_count;
 
-    struct boot_module modules[BOOT_MAX_MODULES];
+    struct boot_module modules[BOOT_MAX_MODULES]; /* the first ones, in tag order */
     size_t module_count;
+    /* Well-formed module tags that came after modules[] was full: how many,
+     * and the span [dropped_start, dropped_end) from the lowest start to the
+     * highest end among them (both 0 when none was dropped). The span may
+     * cover memory between them too; withholding that is the safe mistake. */
+    size_t modules_dropped;
+    uint64_t dropped_start, dropped_end;
 
     struct boot_framebuffer framebuffer;
     struct boot_elf_sections elf;

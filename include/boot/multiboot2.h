@@ -74,7 +74,6 @@ enum mb2_status {
     MB2_ERR_MODULE_RANGE = -8,      /* module with mod_end < mod_start */
     MB2_ERR_STRING = -9,            /* string not NUL-terminated inside its tag */
     MB2_ERR_TOO_MANY_REGIONS = -10, /* more than BOOT_MAX_REGIONS mmap entries */
-    MB2_ERR_TOO_MANY_MODULES = -11, /* more than BOOT_MAX_MODULES module tags */
 };
 
 /* Where parsing stopped and why; filled only when mb2_parse() fails. */

@@ -13,7 +13,8 @@
  * are skipped, bytes after the end tag are ignored, and an mmap tag's extra
  * bytes past its last whole entry are ignored. Strictness follows what would
  * hurt the kernel: losing a memory-map entry (it might be a reserved region)
- * or a module is an error, never a silent truncation.
+ * is an error, never a silent truncation, and modules beyond the list's size
+ * are counted and their memory kept withheld (parse_module).
  *
  * Spec references are to the Multiboot2 specification, version 2.0.
  *
@@ -143,16 +144,21 @@ static int parse_string_tag(const struct mb2_tag *tag, char *dst, size_t cap, st
     return MB2_OK;
 }
 
-/* Module tag (3.6.6): u32 mod_start, u32 mod_end (one past the last byte), string. */
+/*
+ * Module tag (3.6.6): u32 mod_start, u32 mod_end (one past the last byte), string.
+ * Every module tag is checked, but only the first BOOT_MAX_MODULES are
+ * listed. The rest are well-formed too, so they are no reason to refuse the
+ * boot; their memory still belongs to them, so one span covering all of them
+ * is kept for the PMM to withhold (boot_info.h: modules_dropped).
+ */
 static int parse_module(const struct mb2_tag *tag, struct boot_info *out, struct mb2_error *err)
 {
-    /* LAB 1 BEGIN: record one module (range and string), refusing what does not fit */
+    /* LAB 1 BEGIN: check one module; list it, or add it to the dropped span if the list is full */
     /* LAB 1 STUB: return tag_fail(err, MB2_ERR_MODULE_RANGE, tag, */
     /* LAB 1 STUB:                 "lab 1: not implemented: parse_module"); */
-    if (out->module_count == BOOT_MAX_MODULES)
-        return tag_fail(err, MB2_ERR_TOO_MANY_MODULES, tag, "more modules than BOOT_MAX_MODULES");
-
-    struct boot_module *mod = &out->modules[out->module_count];
+    bool full = out->module_count == BOOT_MAX_MODULES;
+    struct boot_module beyond; /* where a module past the limit is checked */
+    struct boot_module *mod = full ? &beyond : &out->modules[out->module_count];
     mod->start = tag_u32(tag, 8);
     mod->end = tag_u32(tag, 12);
     if (mod->end < mod->start)
@@ -160,7 +166,15 @@ static int parse_module(const struct mb2_tag *tag, struct boot_info *out, struct
     if (!copy_tag_string(tag, MB2_MODULE_FIXED, mod->cmdline, sizeof(mod->cmdline)))
         return tag_fail(err, MB2_ERR_STRING, tag, "module string is not NUL-terminated");
 
-    out->module_count++;
+    if (!full) {
+        out->module_count++;
+        return MB2_OK;
+    }
+    if (out->modules_dropped == 0 || mod->start < out->dropped_start)
+        out->dropped_start = mod->start;
+    if (out->modules_dropped == 0 || mod->end > out->dropped_end)
+        out->dropped_end = mod->end;
+    out->modules_dropped++;
     return MB2_OK;
     /* LAB 1 END */
 }
@@ -463,7 +477,6 @@ const char *mb2_status_name(int status)
         [-MB2_ERR_MODULE_RANGE] = "MB2_ERR_MODULE_RANGE",
         [-MB2_ERR_STRING] = "MB2_ERR_STRING",
         [-MB2_ERR_TOO_MANY_REGIONS] = "MB2_ERR_TOO_MANY_REGIONS",
-        [-MB2_ERR_TOO_MANY_MODULES] = "MB2_ERR_TOO_MANY_MODULES",
     };
     if (status > 0 || status < -(int)(sizeof(names) / sizeof(names[0])) + 1)
         return "unknown";

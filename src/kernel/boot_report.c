@@ -30,6 +30,11 @@ void boot_report_header(const struct boot_info *info, const struct cpu_features 
         kprintf("boot: module %zu: %#llx-%#llx \"%s\"\n", i,
                 (unsigned long long)info->modules[i].start,
                 (unsigned long long)info->modules[i].end, info->modules[i].cmdline);
+    if (info->modules_dropped)
+        kprintf("boot: warning: %zu modules beyond the first %d were not recorded (no name, not "
+                "runnable); their span %#llx-%#llx is withheld from the PMM\n",
+                info->modules_dropped, BOOT_MAX_MODULES, (unsigned long long)info->dropped_start,
+                (unsigned long long)info->dropped_end);
 }
 
 void boot_report_memory(const struct boot_info *info)

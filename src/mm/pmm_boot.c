@@ -7,7 +7,8 @@
  *   - the kernel image from its first to its last byte, which includes the
  *     bootstrap page tables (.boot.bss) and the boot stacks (.bss),
  *   - the Multiboot2 information block (we keep it: it is a few KiB),
- *   - every module GRUB loaded.
+ *   - every module GRUB loaded: the listed ones one by one, and those beyond
+ *     BOOT_MAX_MODULES as the one span the parser kept for them.
  * Memory beyond the bootstrap direct map cannot be reached yet, so the PMM
  * starts without it (the boot report counts it as unreachable). Once the
  * kernel's own direct map is live, vmm_boot_init calls pmm_boot_reach and
@@ -27,7 +28,8 @@ struct pmm_stats pmm_boot_stats;
 uint64_t pmm_boot_init_cycles;
 struct pmm_reach pmm_boot_reach_stats;
 
-#define MAX_WITHHELD (2 + BOOT_MAX_MODULES)
+/* kernel image, MBI, each listed module, the span of the modules beyond the limit */
+#define MAX_WITHHELD (3 + BOOT_MAX_MODULES)
 struct pmm_range pmm_withheld[MAX_WITHHELD];
 const char *pmm_withheld_what[MAX_WITHHELD];
 size_t pmm_withheld_count;
@@ -51,6 +53,8 @@ void pmm_boot_init(const struct boot_info *info)
     withhold(info->mbi_phys, info->mbi_phys + info->mbi_size, "Multiboot2 information");
     for (size_t i = 0; i < info->module_count; i++)
         withhold(info->modules[i].start, info->modules[i].end, "module");
+    if (info->modules_dropped)
+        withhold(info->dropped_start, info->dropped_end, "modules beyond the limit");
 
     struct phys_window direct_map = {DIRECT_MAP_BASE};
     int err = pmm_init(&kernel_pmm, direct_map, info->regions, info->region_count, pmm_withheld,
