@@ -5,7 +5,7 @@
 #
 #   kiln_host_test(NAME SOURCES file...)
 #       build/host_NAME: a cmocka test of pure-C kernel code, with ASan + UBSan,
-#       -DPMM_DEBUG and include/ plus tests/ on the include path; CTest: host.NAME
+#       include/ plus tests/ on the include path; CTest: host.NAME
 #   kiln_fuzz_target(NAME SOURCES file... SECONDS n [DEPENDS file...] [OUTPUT path] [TARGET name])
 #       a libFuzzer binary built with clang (build/fuzz/fuzz_NAME, make target fuzz_NAME
 #       unless OUTPUT and TARGET say otherwise); CTest: fuzz.NAME-short, a run of n
@@ -55,7 +55,7 @@ function(kiln_host_test name)
   kiln_parse_arguments(kiln_host_test "kiln_host_test(NAME SOURCES file...)" "" "SOURCES" "SOURCES")
   add_executable(host_${name} ${arg_SOURCES})
   target_include_directories(host_${name} PRIVATE include tests)
-  target_compile_options(host_${name} PRIVATE ${KILN_WARNINGS} ${KILN_SANITIZERS} -g -DPMM_DEBUG)
+  target_compile_options(host_${name} PRIVATE ${KILN_WARNINGS} ${KILN_SANITIZERS} -g)
   target_link_options(host_${name} PRIVATE ${KILN_SANITIZERS})
   target_link_libraries(host_${name} PRIVATE ${CMOCKA_LIBRARY})
   add_test(NAME host.${name} COMMAND host_${name})
@@ -128,7 +128,7 @@ endfunction()
 # cmake/check_build_fails.cmake runs the compile and judges it. The regex must
 # not hold a ';' (CMake would split it into two arguments).
 set(KILN_KERNEL_COMPILE_FLAGS -std=gnu11 ${KILN_KERNEL_C_FLAGS} ${KILN_WARNINGS}
-  -I${CMAKE_SOURCE_DIR}/include $<$<CONFIG:Debug>:-DPMM_DEBUG>)
+  -I${CMAKE_SOURCE_DIR}/include)
 function(kiln_build_fails_test name)
   kiln_parse_arguments(kiln_build_fails_test
     "kiln_build_fails_test(TEST-NAME SOURCE file EXPECT regex)" "SOURCE;EXPECT" "" "SOURCE;EXPECT")

@@ -8,7 +8,7 @@
  *
  * This file provides the panic() the PMM calls: it records the message and
  * jumps back into the test, so a test can check that a bad call panics with
- * the right words. Build with -DPMM_DEBUG to include the double-free checks.
+ * the right words (tests/host_panic.h).
  */
 #include <setjmp.h>
 #include <stdarg.h>
