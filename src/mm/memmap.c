@@ -200,7 +200,7 @@ int memmap_resolve(struct pmm *pmm, const struct mem_region *map, size_t count)
     size_t nedges = 0;
     for (size_t i = 0; i < count; i++) {
         if (map[i].length == 0)
-            continue; /* covers nothing, so it must not split a piece */
+            continue; /* its two edges would share an address and cancel out */
         edges[nedges++] = (uint16_t)(2 * i);
         edges[nedges++] = (uint16_t)(2 * i + 1);
     }
