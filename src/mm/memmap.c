@@ -34,10 +34,11 @@
  *
  * Sorting n items costs O(n log n) and each sweep visits every item once, so
  * start-up costs O(entries log entries + withheld log withheld), whatever the
- * amount of RAM. The PMM has no heap: the sorts work in place on arrays of
- * 16-bit indices on the stack (2 KiB each), never on the caller's arrays,
- * which caps how many entries and withheld ranges one call accepts
- * (MEMMAP_MAX_ENTRIES, MEMMAP_MAX_WITHHELD in mm/memmap.h).
+ * amount of RAM; a list that already comes in order (the usual case) is seen
+ * to be so in one pass and not sorted again. The PMM has no heap: the sorts work in place on arrays
+ * of 16-bit indices on the stack (2 KiB each), never on the caller's arrays, which caps how many
+ * entries and withheld ranges one call accepts (MEMMAP_MAX_ENTRIES, MEMMAP_MAX_WITHHELD in
+ * mm/memmap.h).
  *
  * Plain C with no memory of its own beyond those arrays; the host tests
  * (tests/test_pmm.c, tests/test_memmap.c) feed it hostile maps.
@@ -112,22 +113,36 @@ static void swap_index(uint16_t *a, uint16_t *b)
  * order[slot] down until that holds again below it. */
 static void sift_down(uint16_t *order, size_t slot, size_t n, sort_key key, const void *items)
 {
+    uint64_t moving = key(order[slot], items); /* the same item all the way down */
     for (;;) {
         size_t child = 2 * slot + 1;
         if (child >= n)
             return;
-        if (child + 1 < n && key(order[child + 1], items) > key(order[child], items))
-            child++;
-        if (key(order[slot], items) >= key(order[child], items))
+        uint64_t child_key = key(order[child], items);
+        if (child + 1 < n) {
+            uint64_t right_key = key(order[child + 1], items);
+            if (right_key > child_key) {
+                child++;
+                child_key = right_key;
+            }
+        }
+        if (moving >= child_key)
             return;
         swap_index(&order[slot], &order[child]);
         slot = child;
     }
 }
 
-/* Sort order[0..n) by key, smallest first: O(n log n) time, no extra memory. */
+/* Sort order[0..n) by key, smallest first: O(n log n) time, no extra memory.
+ * Firmware maps and GRUB's modules usually come in address order already, so
+ * one look along the list first often saves the whole sort. */
 static void heap_sort(uint16_t *order, size_t n, sort_key key, const void *items)
 {
+    size_t sorted = 1;
+    while (sorted < n && key(order[sorted - 1], items) <= key(order[sorted], items))
+        sorted++;
+    if (sorted >= n)
+        return;
     for (size_t slot = n / 2; slot > 0; slot--)
         sift_down(order, slot - 1, n, key, items);
     for (size_t last = n; last > 1; last--) {
@@ -227,9 +242,12 @@ int memmap_resolve(struct pmm *pmm, const struct mem_region *map, size_t count)
 
 /* ---- Carving out what is withheld ---------------------------------------- */
 
+/* Where reserved[index] starts once grown to whole pages (page_expand's base,
+ * without computing its end: the sort asks this O(n log n) times). */
 static uint64_t withheld_base(uint16_t index, const void *items)
 {
-    return page_expand(((const struct pmm_range *)items)[index]).base;
+    const struct pmm_range *r = (const struct pmm_range *)items + index;
+    return r->end <= r->base ? 0 : PAGE_ALIGN_DOWN(r->base);
 }
 
 /* The withheld ranges, sorted by start, and how far the carving has got. */
