@@ -35,10 +35,10 @@
  * Sorting n items costs O(n log n) and each sweep visits every item once, so
  * start-up costs O(entries log entries + withheld log withheld), whatever the
  * amount of RAM; a list that already comes in order (the usual case) is seen
- * to be so in one pass and not sorted again. The PMM has no heap: the sorts work in place on arrays
- * of 16-bit indices on the stack (2 KiB each), never on the caller's arrays, which caps how many
- * entries and withheld ranges one call accepts (MEMMAP_MAX_ENTRIES, MEMMAP_MAX_WITHHELD in
- * mm/memmap.h).
+ * to be so in one pass and not sorted again. The PMM has no heap: the sorts
+ * work in place on arrays of 16-bit indices on the stack (2 KiB each), never
+ * on the caller's arrays, which caps how many entries and withheld ranges one
+ * call accepts (MEMMAP_MAX_ENTRIES, MEMMAP_MAX_WITHHELD in mm/memmap.h).
  *
  * Plain C with no memory of its own beyond those arrays; the host tests
  * (tests/test_pmm.c, tests/test_memmap.c) feed it hostile maps.
