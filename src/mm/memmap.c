@@ -12,18 +12,58 @@
  *               MiB, the withheld ranges (kernel image, modules, ...) and
  *               anything at or above the limit the PMM can reach
  *
+ * How, in two sweeps along the address line:
+ *
+ *   Resolving. Every non-empty entry has two edges, where it starts and where
+ *   it ends. Sort all edges by address and visit them from low to high,
+ *   keeping two counters: how many usable entries, and how many entries of
+ *   any other type, cover the current position. Between two neighbouring
+ *   edges nothing starts or ends, so the counters describe that whole piece:
+ *   "other" above zero means not RAM, else "usable" above zero means RAM,
+ *   else it is a hole no entry mentions. Neighbouring RAM pieces join up.
+ *
+ *   Carving. Grow each withheld range outward to whole pages and sort the
+ *   ranges by where they start. The RAM ranges are already sorted, so walk
+ *   both lists together, the way one merges two sorted decks of cards: one
+ *   index says which withheld range comes next, and one mark says how far the
+ *   ranges already passed keep memory withheld ("withheld until"; it starts
+ *   at the end of the first MiB). Standing at an address in RAM, take in
+ *   every range that starts at or below it; if the mark is above the address,
+ *   the memory up to the mark is withheld, otherwise it is free up to the
+ *   start of the next range (or the end of the RAM range).
+ *
+ * Sorting n items costs O(n log n) and each sweep visits every item once, so
+ * start-up costs O(entries log entries + withheld log withheld), whatever the
+ * amount of RAM; a list that already comes in order (the usual case) is seen
+ * to be so in one pass and not sorted again. The PMM has no heap: the sorts
+ * work in place on arrays of 16-bit indices on the stack (2 KiB each), never
+ * on the caller's arrays, which caps how many entries and withheld ranges one
+ * call accepts (MEMMAP_MAX_ENTRIES, MEMMAP_MAX_WITHHELD in mm/memmap.h).
+ *
  * Plain C with no memory of its own beyond those arrays; the host tests
- * (tests/test_pmm.c) feed it hostile maps.
+ * (tests/test_pmm.c, tests/test_memmap.c) feed it hostile maps.
  */
 #include "mm/memmap.h"
 
 #include "mm/layout.h"
+
+/* The boot passes at most this many; the checks below are for other callers. */
+_Static_assert(MEMMAP_MAX_ENTRIES >= BOOT_MAX_REGIONS, "a boot memory map must fit");
+_Static_assert(MEMMAP_MAX_WITHHELD >= 2 + BOOT_MAX_MODULES,
+               "the kernel image, the MBI and every module must fit");
+_Static_assert(2 * MEMMAP_MAX_ENTRIES <= UINT16_MAX + 1 && MEMMAP_MAX_WITHHELD <= UINT16_MAX + 1,
+               "the sorts keep 16-bit indices");
 
 /* ---- Small helpers ------------------------------------------------------ */
 
 static uint64_t min_addr(uint64_t a, uint64_t b)
 {
     return a < b ? a : b;
+}
+
+static uint64_t max_addr(uint64_t a, uint64_t b)
+{
+    return a > b ? a : b;
 }
 
 /* One past the last byte of a map entry; an entry running off the top of the
@@ -55,50 +95,74 @@ static int append_range(struct pmm_range *list, size_t *n, uint64_t base, uint64
     return 0;
 }
 
-/* ---- Resolving the map ------------------------------------------------- */
+/* ---- Heap sort of indices ----------------------------------------------- */
 
-/*
- * Resolving the map walks the address line from 0 upwards, stopping at every
- * entry edge (a start or an end). Between two neighbouring edges every byte is
- * covered by the same entries, so one look at one byte decides the whole piece.
- * Each step scans the map, so the walk costs O(count^2) for a map of count
- * entries: a few hundred at most, and no sorting or scratch memory needed.
- */
+/* The address an index stands for (an edge of a map entry, the start of a
+ * withheld range); items is the caller's array the index points into. */
+typedef uint64_t (*sort_key)(uint16_t index, const void *items);
 
-/* The smallest entry edge strictly above pos; false when there is none. */
-static bool next_edge(const struct mem_region *map, size_t count, uint64_t pos, uint64_t *edge)
+static void swap_index(uint16_t *a, uint16_t *b)
 {
-    bool found = false;
-    uint64_t best = 0;
-    for (size_t i = 0; i < count; i++) {
-        if (map[i].length == 0)
-            continue;
-        uint64_t edges[2] = {map[i].base, entry_end(&map[i])};
-        for (int k = 0; k < 2; k++) {
-            if (edges[k] > pos && (!found || edges[k] < best)) {
-                best = edges[k];
-                found = true;
-            }
-        }
-    }
-    *edge = best;
-    return found;
+    uint16_t t = *a;
+    *a = *b;
+    *b = t;
 }
 
-enum piece_kind { PIECE_HOLE, PIECE_USABLE, PIECE_RESTRICTED };
-
-/* What covers p? Any entry that is not MEM_USABLE wins over usable ones. */
-static enum piece_kind classify(const struct mem_region *map, size_t count, uint64_t p)
+/* The heap is a binary tree stored in order[0..n): the children of slot i are
+ * slots 2i+1 and 2i+2, and no child's key is larger than its parent's. Move
+ * order[slot] down until that holds again below it. */
+static void sift_down(uint16_t *order, size_t slot, size_t n, sort_key key, const void *items)
 {
-    bool covered = false;
-    for (size_t i = 0; i < count; i++) {
-        if (map[i].length == 0 || p < map[i].base || p >= entry_end(&map[i]))
-            continue;
-        if (map[i].type != MEM_USABLE)
-            return PIECE_RESTRICTED;
-        covered = true;
+    uint64_t moving = key(order[slot], items); /* the same item all the way down */
+    for (;;) {
+        size_t child = 2 * slot + 1;
+        if (child >= n)
+            return;
+        uint64_t child_key = key(order[child], items);
+        if (child + 1 < n) {
+            uint64_t right_key = key(order[child + 1], items);
+            if (right_key > child_key) {
+                child++;
+                child_key = right_key;
+            }
+        }
+        if (moving >= child_key)
+            return;
+        swap_index(&order[slot], &order[child]);
+        slot = child;
     }
-    return covered ? PIECE_USABLE : PIECE_HOLE;
+}
+
+/* Sort order[0..n) by key, smallest first: O(n log n) time, no extra memory.
+ * Firmware maps and GRUB's modules usually come in address order already, so
+ * one look along the list first often saves the whole sort. */
+static void heap_sort(uint16_t *order, size_t n, sort_key key, const void *items)
+{
+    size_t sorted = 1;
+    while (sorted < n && key(order[sorted - 1], items) <= key(order[sorted], items))
+        sorted++;
+    if (sorted >= n)
+        return;
+    for (size_t slot = n / 2; slot > 0; slot--)
+        sift_down(order, slot - 1, n, key, items);
+    for (size_t last = n; last > 1; last--) {
+        swap_index(&order[0], &order[last - 1]); /* the largest key goes to the back */
+        sift_down(order, 0, last - 1, key, items);
+    }
+}
+
+/* ---- Resolving the map -------------------------------------------------- */
+
+/* Edge 2i is where map entry i starts, edge 2i+1 where it ends. */
+static bool edge_is_end(uint16_t edge)
+{
+    return edge % 2 == 1;
+}
+
+static uint64_t edge_address(uint16_t edge, const void *items)
+{
+    const struct mem_region *e = (const struct mem_region *)items + edge / 2;
+    return edge_is_end(edge) ? entry_end(e) : e->base;
 }
 
 /* Record one maximal usable stretch, shrunk inward to whole pages. */
@@ -117,61 +181,98 @@ static int add_ram(struct pmm *pmm, uint64_t base, uint64_t end)
     return append_range(pmm->ram, &pmm->ram_count, first, end);
 }
 
+/* Where the sweep stands: the entries covering pos, and the RAM stretch it is in. */
+struct resolver {
+    uint64_t pos;
+    size_t usable, other; /* entries covering pos, by type */
+    bool in_usable;
+    uint64_t usable_start;
+};
+
+/* The piece [r->pos, next) is covered as the counters say: count it, and
+ * start or finish a RAM stretch. */
+static int take_piece(struct pmm *pmm, struct resolver *r, uint64_t next)
+{
+    bool covered = r->usable + r->other > 0;
+    bool usable = r->other == 0 && r->usable > 0;
+    if (covered)
+        pmm->stats.total_bytes += next - r->pos;
+    int err = 0;
+    if (usable && !r->in_usable)
+        r->usable_start = r->pos;
+    else if (!usable && r->in_usable)
+        err = add_ram(pmm, r->usable_start, r->pos);
+    r->in_usable = usable;
+    r->pos = next;
+    return err;
+}
+
 int memmap_resolve(struct pmm *pmm, const struct mem_region *map, size_t count)
 {
-    uint64_t pos = 0, next = 0;
-    uint64_t usable_start = 0;
-    bool in_usable = false;
+    if (count > MEMMAP_MAX_ENTRIES)
+        return PMM_ERR_TOO_MANY_RANGES;
+    uint16_t edges[2 * MEMMAP_MAX_ENTRIES];
+    size_t nedges = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (map[i].length == 0)
+            continue; /* its two edges would share an address and cancel out */
+        edges[nedges++] = (uint16_t)(2 * i);
+        edges[nedges++] = (uint16_t)(2 * i + 1);
+    }
+    heap_sort(edges, nedges, edge_address, map);
 
-    while (next_edge(map, count, pos, &next)) {
-        enum piece_kind kind = classify(map, count, pos);
-        if (kind != PIECE_HOLE)
-            pmm->stats.total_bytes += next - pos;
-        if (kind == PIECE_USABLE && !in_usable) {
-            usable_start = pos;
-            in_usable = true;
-        } else if (kind != PIECE_USABLE && in_usable) {
-            int err = add_ram(pmm, usable_start, pos);
+    struct resolver r = {0};
+    for (size_t k = 0; k < nedges; k++) {
+        uint64_t at = edge_address(edges[k], map);
+        if (at > r.pos) {
+            int err = take_piece(pmm, &r, at);
             if (err)
                 return err;
-            in_usable = false;
         }
-        pos = next;
+        /* Edges at one address are neighbours in the sorted list, so the
+         * counters are read only once all of them have been applied. */
+        size_t *counter = map[edges[k] / 2].type == MEM_USABLE ? &r.usable : &r.other;
+        if (edge_is_end(edges[k]))
+            (*counter)--;
+        else
+            (*counter)++;
     }
-    return in_usable ? add_ram(pmm, usable_start, pos) : 0;
+    return r.in_usable ? add_ram(pmm, r.usable_start, r.pos) : 0;
 }
 
-/* Is the frame at p withheld (first MiB or a reserved range)? If so, *until
- * is where that withheld stretch ends. */
-static bool withheld_at(const struct pmm_range *reserved, size_t n, uint64_t p, uint64_t *until)
+/* ---- Carving out what is withheld ---------------------------------------- */
+
+/* Where reserved[index] starts once grown to whole pages (page_expand's base,
+ * without computing its end: the sort asks this O(n log n) times). */
+static uint64_t withheld_base(uint16_t index, const void *items)
 {
-    if (p < LOW_MEMORY_END) {
-        *until = LOW_MEMORY_END;
-        return true;
-    }
-    for (size_t i = 0; i < n; i++) {
-        struct pmm_range r = page_expand(reserved[i]);
-        if (pmm_range_contains(&r, p)) {
-            *until = r.end;
-            return true;
-        }
-    }
-    return false;
+    const struct pmm_range *r = (const struct pmm_range *)items + index;
+    return r->end <= r->base ? 0 : PAGE_ALIGN_DOWN(r->base);
 }
 
-/* Where does the next withheld stretch above p begin (at most end)? */
-static uint64_t next_withheld(const struct pmm_range *reserved, size_t n, uint64_t p, uint64_t end)
+/* The withheld ranges, sorted by start, and how far the carving has got. */
+struct carver {
+    const struct pmm_range *reserved;
+    const uint16_t *order; /* reserved[order[0]] starts lowest */
+    size_t count;
+    size_t next;             /* order[next] is the first range not yet taken in */
+    uint64_t withheld_until; /* end of everything taken in so far */
+};
+
+/* Take in every withheld range that starts at or below pos. */
+static void take_in_ranges(struct carver *c, uint64_t pos)
 {
-    for (size_t i = 0; i < n; i++) {
-        struct pmm_range r = page_expand(reserved[i]);
-        if (r.base > p && r.base < r.end)
-            end = min_addr(end, r.base);
+    while (c->next < c->count) {
+        struct pmm_range r = page_expand(c->reserved[c->order[c->next]]);
+        if (r.base > pos)
+            return;
+        c->withheld_until = max_addr(c->withheld_until, r.end);
+        c->next++;
     }
-    return end;
 }
 
-int memmap_carve(struct pmm *pmm, struct pmm_range ram, const struct pmm_range *reserved,
-                 size_t nreserved)
+/* Split one RAM range (the carver has seen nothing above its base yet). */
+static int carve_range(struct pmm *pmm, struct pmm_range ram, struct carver *c)
 {
     if (ram.end > pmm->limit) {
         uint64_t cut = ram.base > pmm->limit ? ram.base : pmm->limit;
@@ -179,21 +280,52 @@ int memmap_carve(struct pmm *pmm, struct pmm_range ram, const struct pmm_range *
         ram.end = cut;
     }
 
-    uint64_t pos = ram.base, until;
+    uint64_t pos = ram.base;
     while (pos < ram.end) {
-        if (withheld_at(reserved, nreserved, pos, &until)) {
-            until = min_addr(until, ram.end);
+        take_in_ranges(c, pos);
+        if (c->withheld_until > pos) {
+            uint64_t until = min_addr(c->withheld_until, ram.end);
             pmm->stats.reserved_bytes += until - pos;
             pos = until;
             continue;
         }
-        until = next_withheld(reserved, nreserved, pos, ram.end);
+        uint64_t until = ram.end;
+        if (c->next < c->count)
+            until = min_addr(until, withheld_base(c->order[c->next], c->reserved));
         int err = append_range(pmm->avail, &pmm->avail_count, pos, until);
         if (err)
             return err;
         pos = until;
     }
     return 0;
+}
+
+/* Carve the parts of pmm->ram inside [from, to): the sort happens once here. */
+static int carve_between(struct pmm *pmm, const struct pmm_range *reserved, size_t nreserved,
+                         uint64_t from, uint64_t to)
+{
+    if (nreserved > MEMMAP_MAX_WITHHELD)
+        return PMM_ERR_TOO_MANY_RANGES;
+    uint16_t order[MEMMAP_MAX_WITHHELD];
+    for (size_t i = 0; i < nreserved; i++)
+        order[i] = (uint16_t)i;
+    heap_sort(order, nreserved, withheld_base, reserved);
+
+    struct carver c = {reserved, order, nreserved, 0, LOW_MEMORY_END};
+    for (size_t i = 0; i < pmm->ram_count; i++) {
+        struct pmm_range piece = {max_addr(pmm->ram[i].base, from), min_addr(pmm->ram[i].end, to)};
+        if (piece.base >= piece.end)
+            continue;
+        int err = carve_range(pmm, piece, &c);
+        if (err)
+            return err;
+    }
+    return 0;
+}
+
+int memmap_carve(struct pmm *pmm, const struct pmm_range *reserved, size_t nreserved)
+{
+    return carve_between(pmm, reserved, nreserved, 0, UINT64_MAX);
 }
 
 /* ---- Raising the limit, once the direct map reaches further ------------- */
@@ -206,22 +338,15 @@ int memmap_carve(struct pmm *pmm, struct pmm_range ram, const struct pmm_range *
  * other frame comes back through.
  */
 
-/* Carve the usable RAM in [from, to) onto the end of pmm->avail. */
-static int carve_between(struct pmm *pmm, uint64_t from, uint64_t to,
-                         const struct pmm_range *reserved, size_t nreserved)
+/* How much of pmm->ram lies in [from, to). */
+static uint64_t ram_between(const struct pmm *pmm, uint64_t from, uint64_t to)
 {
+    uint64_t bytes = 0;
     for (size_t i = 0; i < pmm->ram_count; i++) {
-        struct pmm_range piece = pmm->ram[i];
-        piece.base = piece.base > from ? piece.base : from;
-        piece.end = min_addr(piece.end, to);
-        if (piece.base >= piece.end)
-            continue;
-        int err = memmap_carve(pmm, piece, reserved, nreserved);
-        if (err)
-            return err;
-        pmm->stats.unreachable_bytes -= piece.end - piece.base;
+        uint64_t base = max_addr(pmm->ram[i].base, from), end = min_addr(pmm->ram[i].end, to);
+        bytes += end > base ? end - base : 0;
     }
-    return 0;
+    return bytes;
 }
 
 /*
@@ -257,7 +382,9 @@ int pmm_raise_limit(struct pmm *pmm, paddr_t new_limit, const struct pmm_range *
     struct pmm_stats before = pmm->stats;
     size_t first_new = pmm->avail_count;
     pmm->limit = limit;
-    int err = carve_between(pmm, old, limit, reserved, nreserved);
+    int err = carve_between(pmm, reserved, nreserved, old, limit);
+    if (err == 0)
+        pmm->stats.unreachable_bytes -= ram_between(pmm, old, limit);
     if (err) {
         pmm->stats = before;
         pmm->avail_count = first_new;

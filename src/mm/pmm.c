@@ -164,8 +164,8 @@ int pmm_init(struct pmm *pmm, struct phys_window window, const struct mem_region
     pmm->avail_count = 0;
 
     int err = memmap_resolve(pmm, map, count);
-    for (size_t i = 0; err == 0 && i < pmm->ram_count; i++)
-        err = memmap_carve(pmm, pmm->ram[i], reserved, nreserved);
+    if (err == 0)
+        err = memmap_carve(pmm, reserved, nreserved);
     if (err) {
         pmm->avail_count = 0; /* hand out nothing from a half-built PMM */
         return err;
