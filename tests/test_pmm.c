@@ -436,7 +436,7 @@ static void test_too_many_ranges_is_an_error(void **state)
         pmm_init(&pmm, (struct phys_window){0}, map, PMM_MAX_RANGES + 1, NULL, 0, PMM_NO_LIMIT);
     assert_int_equal(err, PMM_ERR_TOO_MANY_RANGES);
     assert_int_equal(pmm_alloc_page(&pmm).addr, PMM_NO_FRAME.addr); /* nothing half-built is used */
-    assert_string_equal(pmm_strerror(err), "memory map splits RAM into too many ranges");
+    assert_string_equal(pmm_strerror(err), "more ranges than the PMM's fixed tables hold (map entries, withheld ranges or free ranges)");
 
     err = pmm_init(&pmm, (struct phys_window){0}, NULL, 3, NULL, 0, PMM_NO_LIMIT);
     assert_int_equal(err, PMM_ERR_BAD_ARGUMENT);

@@ -34,7 +34,7 @@
 #define PMM_ZERO (1u << 0) /* fill the frames with zero bytes before returning them */
 
 /* pmm_init's negative error codes. */
-#define PMM_ERR_TOO_MANY_RANGES (-1) /* more than PMM_MAX_RANGES ranges */
+#define PMM_ERR_TOO_MANY_RANGES (-1) /* a table overflows: PMM_MAX_RANGES, MEMMAP_MAX_* */
 #define PMM_ERR_BAD_ARGUMENT (-2)    /* a NULL array with a non-zero count */
 
 /* A physical address range [base, end): end is one past the last byte. The

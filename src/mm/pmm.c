@@ -188,7 +188,7 @@ const char *pmm_strerror(int err)
     case 0:
         return "success";
     case PMM_ERR_TOO_MANY_RANGES:
-        return "memory map splits RAM into too many ranges";
+        return "more ranges than the PMM's fixed tables hold (map entries, withheld ranges or free ranges)";
     case PMM_ERR_BAD_ARGUMENT:
         return "bad argument";
     default:
