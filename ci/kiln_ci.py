@@ -277,6 +277,16 @@ def run_bounded(cmd, timeout, on_line, limit, cwd=None, env=None, stderr=None):
 QEMU_EXIT_PASS, QEMU_EXIT_FAIL = 33, 35
 
 
+# Bochs 2.7 refuses a host allocation above 2048 MiB ("host_size ... out of
+# range 1 to 2048"); a guest larger than that is backed on demand.
+BOCHS_HOST_MIB_MAX = 2048
+
+
+def bochs_host_mib(memory_mib):
+    """The host memory a Bochs configuration asks for, for a guest of memory_mib."""
+    return min(int(memory_mib), BOCHS_HOST_MIB_MAX)
+
+
 def qemu_command(iso, memory_mib, cpu="max"):
     """QEMU booting `iso` headless: TCG, serial port on stdout, no monitor, no
     reboot (a triple fault ends the run) and the isa-debug-exit device."""
