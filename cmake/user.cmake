@@ -27,6 +27,9 @@ set(KILN_USER_PROGRAMS
   manyalloc
   libc
   bench
+  # large images: a .bss the loader must refuse at 128 MiB, and one that fits
+  bigbss-refused
+  bigbss-96m
   # the hostile suite: each tries something the kernel must refuse or survive
   hostile-read-kernel
   hostile-write-kernel

@@ -9,6 +9,8 @@
  *     # /path/to/src/ktest/test_traps.c:40: rec.vector: expected 6 (0x6), got 13 (0xd)
  *     not ok 2 - traps: ud2 raises #UD at its own address; skipping it resumes
  *     # ktest: 12 tests, 11 passed, 1 failed (36 compiled in)
+ *     # suite format: 10512 cycles, 1 tests
+ *     # suite traps: 98211 cycles, 11 tests
  *
  * Each test runs under a saved context (ksetjmp): a failed assertion or a
  * panic jumps back here, the test is reported as "not ok", and the next one
@@ -19,6 +21,7 @@
 
 #include <stdarg.h>
 
+#include "arch/x86_64/cpu.h"
 #include "dev/console.h"
 #include "kernel/panic.h"
 #include "lib/cmdline.h"
@@ -174,7 +177,7 @@ static const struct {
     enum ktest_layer layer;
 } suite_layers[] = {
     {"pmm", KTEST_LAYER_PMM},   {"vmm", KTEST_LAYER_VMM},      {"heap", KTEST_LAYER_HEAP},
-    {"user", KTEST_LAYER_USER}, {"hostile", KTEST_LAYER_USER},
+    {"user", KTEST_LAYER_USER}, {"hostile", KTEST_LAYER_USER}, {"bigbss", KTEST_LAYER_USER},
 };
 
 static enum ktest_layer layer_of(const char *suite)
@@ -200,6 +203,41 @@ const char *ktest_layer_name(enum ktest_layer layer)
     return layer <= KTEST_LAYER_USER ? names[layer] : "?";
 }
 
+/*
+ * Cycles spent in each suite (rdtsc around every test, summed by suite).
+ * Printed after the summary line, as TAP diagnostics that no result follows,
+ * so a test's own diagnostics never include them. Under QEMU -icount the
+ * time stamp counter counts instructions: ci/bench reads these lines.
+ */
+#define MAX_TIMED_SUITES 32
+
+static struct suite_time {
+    const char *suite;
+    uint64_t cycles;
+    size_t tests;
+} suite_times[MAX_TIMED_SUITES];
+static size_t suite_time_count;
+
+static void add_suite_time(const char *suite, uint64_t cycles)
+{
+    size_t i = 0;
+    while (i < suite_time_count && !ktest_streq(suite_times[i].suite, suite))
+        i++;
+    if (i == MAX_TIMED_SUITES)
+        return;
+    if (i == suite_time_count)
+        suite_times[suite_time_count++] = (struct suite_time){suite, 0, 0};
+    suite_times[i].cycles += cycles;
+    suite_times[i].tests++;
+}
+
+static void print_suite_times(void)
+{
+    for (size_t i = 0; i < suite_time_count; i++)
+        kprintf("# suite %s: %llu cycles, %zu tests\n", suite_times[i].suite,
+                (unsigned long long)suite_times[i].cycles, suite_times[i].tests);
+}
+
 bool ktest_run(const char *selection)
 {
     if (!selection_valid(selection))
@@ -213,12 +251,15 @@ bool ktest_run(const char *selection)
     for (const struct ktest_case *c = __ktest_cases_start; c < __ktest_cases_end; c++) {
         if (!selected(c, selection))
             continue;
+        uint64_t start = rdtsc();
         bool passed = run_one(c);
+        add_suite_time(c->suite, rdtsc() - start);
         failed += !passed;
         kprintf("%s %zu - %s: %s\n", passed ? "ok" : "not ok", ++number, c->suite,
                 c->description);
     }
     kprintf("# ktest: %zu tests, %zu passed, %zu failed (%zu compiled in)\n", number,
             number - failed, failed, case_count());
+    print_suite_times();
     return failed == 0;
 }

@@ -1,5 +1,5 @@
 /*
- * ktest/test_user.c - suites "user" and "hostile": real programs in ring 3.
+ * ktest/test_user.c - suites "user", "hostile" and "bigbss": real programs in ring 3.
  *
  * Each test runs one program from src/user/programs/ (GRUB loads them as
  * Multiboot2 modules, iso/grub.cfg) and checks how it ended: the exit status
@@ -13,6 +13,8 @@
  * "hostile" programs do what a program must not: touch kernel memory, run
  * their data, pass bad pointers, break their heap, run privileged
  * instructions. Each must end exactly as expected, and the kernel goes on.
+ * "bigbss" programs have a .bss larger than the machine, or nearly as large:
+ * refused with the loader's reason, or run, and every byte comes back.
  */
 #include <stdint.h>
 
@@ -403,4 +405,64 @@ KTEST(hostile, fake_tap, "a program printing TAP lines and a fake power-off: eac
 KTEST(hostile, corrupt_heap, "overwriting the free-list links in a freed block: alloc returns -KILN_ECORRUPT, the kernel goes on")
 {
     expect_exit("hostile-corrupt-heap", 0);
+}
+
+/* ---- bigbss: images larger than the machine, and nearly as large ------------ */
+
+/*
+ * The loader maps a program's whole .bss before it starts (immediate
+ * mapping). A .bss that cannot fit must be refused with the loader's reason,
+ * every frame taken half-way given back; one that fits must run and give
+ * everything back at exit. Which case applies depends on the machine: below
+ * the image size free, the program cannot fit; with BIGBSS_ROOM more than the
+ * image free (page tables, stack, heap arena, kernel stack) it must fit; in
+ * between either ending is right, and only the frames are checked.
+ */
+#define BIGBSS_ROOM (16ULL << 20)
+
+static uint64_t free_bytes(void)
+{
+    struct pmm_stats st;
+    pmm_get_stats(&kernel_pmm, &st);
+    return st.free_bytes;
+}
+
+static void expect_fits_or_refused(const char *name, uint64_t bss_bytes)
+{
+    uint64_t before = free_bytes();
+    int err = process_run_module(name, &result);
+    uint64_t after = free_bytes();
+    if (after != before)
+        ktest_fail(__FILE__, __LINE__,
+                   "expected %s to give back every byte (%llu free before), but %llu free after",
+                   name, (unsigned long long)before, (unsigned long long)after);
+    bool cannot_fit = before < bss_bytes, must_fit = before >= bss_bytes + BIGBSS_ROOM;
+    if (err == PROC_OK && !cannot_fit) {
+        if (result.end != PROCESS_EXITED || result.status != 0) {
+            show_output();
+            ktest_fail(__FILE__, __LINE__, "expected %s to exit with status 0, but %s", name,
+                       end_text(&result));
+        }
+        ktest_diag("%s ran with %llu MiB free and held up to %llu frames", name,
+                   (unsigned long long)(before >> 20), (unsigned long long)result.frames_held);
+        return;
+    }
+    if (must_fit || err != PROC_ERR_NO_MEMORY || result.end != PROCESS_NOT_RUN)
+        ktest_fail(__FILE__, __LINE__, "with %llu MiB free, expected %s to %s, but %s",
+                   (unsigned long long)(before >> 20), name,
+                   must_fit ? "run and exit 0" : "be refused for want of memory",
+                   end_text(&result));
+    expect_reason("mapping a segment failed: out of physical memory");
+    ktest_diag("%s refused with %llu MiB free: %s", name, (unsigned long long)(before >> 20),
+               result.reason);
+}
+
+KTEST(bigbss, refused, "bigbss-refused: a 1 GiB .bss on a smaller machine is refused (\"mapping a segment failed\"), every free byte back; on a larger one it runs and exits 0")
+{
+    expect_fits_or_refused("bigbss-refused", 1ULL << 30);
+}
+
+KTEST(bigbss, fits, "bigbss-96m: a 96 MiB .bss runs to exit 0 where it fits (128 MiB), is refused where it cannot; every free byte back")
+{
+    expect_fits_or_refused("bigbss-96m", 96ULL << 20);
 }

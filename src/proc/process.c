@@ -347,7 +347,14 @@ int process_run_list(const char *list)
     int failures = 0;
     while (cmdline_list_next(&rest, name, sizeof(name)) > 0) {
         kprintf("kiln: running %s\n", name);
-        process_run_module(name, &result);
+        uint64_t start = rdtsc();
+        int err = process_run_module(name, &result);
+        uint64_t spent = rdtsc() - start;
+        /* Load, run and teardown, frames back included; under QEMU -icount
+         * (ci/bench) the time stamp counter counts instructions. */
+        if (err != PROC_ERR_NOT_FOUND)
+            kprintf("kiln: process %u (%s) took %llu cycles from load to teardown\n", result.pid,
+                    name, (unsigned long long)spent);
         process_print_result(name, &result);
         if (result.end != PROCESS_EXITED || result.status != 0)
             failures++;

@@ -63,6 +63,16 @@ class TapTests(unittest.TestCase):
                          [(1, False, "pmm: first", ["why"]), (2, True, "pmm: second", [])])
         self.assertEqual([r.number for r in tap.failed()], [1])
 
+    def test_the_runners_closing_lines_belong_to_no_result(self):
+        # src/ktest/ktest.c ends with the summary and one cycle count per suite,
+        # then the kernel's free-run line: none of them is a result's diagnostic.
+        tap = tap_of("1..2\nnot ok 1 - vmm: a\nok 2 - user: b\n# ktest: 2 tests, 1 passed\n"
+                     "# suite vmm: 23751356 cycles, 1 tests\n# suite user: 12 cycles, 1 tests\n"
+                     "pmm: free runs: 2 after pmm_init, 2 before the tests, 53 after them\n")
+        self.assertEqual(tap.problems, [])
+        self.assertEqual([r.diagnostics for r in tap.results], [[], []])
+        self.assertEqual(len(tap.results), tap.plan)
+
     def test_only_well_formed_results_count(self):
         tap = tap_of("ok 1 - early\n1..3\nok 1 - a\nok 1 - again\nok 3 - skipped ahead\n"
                      "ok 2 - b\nok 3 - c\nok 4 - beyond\n1..9\n")
