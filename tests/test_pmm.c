@@ -26,6 +26,7 @@
 #include "mm/layout.h"
 #include "mm/memmap.h"
 #include "mm/pmm.h"
+#include "mm/pmm_batch.h"
 
 #define KiB (1024ULL)
 #define MiB (1024ULL * KiB)
@@ -698,6 +699,43 @@ static void test_double_free_panics(void **state)
     assert_null(pmm_check(&pmm));
 }
 
+static void test_batch_gives_frames_back_in_runs(void **state)
+{
+    (void)state;
+    init_pc();
+    const struct pmm_stats before = stats();
+    uint64_t f[8];
+    for (int i = 0; i < 8; i++)
+        f[i] = pmm_alloc_page(&pmm).addr; /* falling addresses, each below the last */
+    struct pmm_batch b = {0, 0};
+    /* Rising order (f[3] up to f[0]) then falling (f[4] down to f[7]) grow one batch at
+     * both ends; nothing goes back until the flush. */
+    for (int i = 3; i >= 0; i--)
+        pmm_batch_add(&pmm, &b, paddr(f[i]));
+    for (int i = 4; i < 8; i++)
+        pmm_batch_add(&pmm, &b, paddr(f[i]));
+    assert_int_equal(b.count, 8);
+    assert_int_equal(b.low, f[7]);
+    assert_int_equal(stats().free_bytes, before.free_bytes - 8 * PAGE_SIZE);
+    pmm_batch_flush(&pmm, &b);
+    assert_int_equal(b.count, 0);
+    assert_int_equal(stats().free_bytes, before.free_bytes);
+    assert_int_equal(stats().free_runs, before.free_runs);
+    /* A frame that does not continue the batch flushes it first. */
+    uint64_t y = pmm_alloc_pages(&pmm, 3, 0).addr;
+    pmm_batch_add(&pmm, &b, paddr(y + 2 * PAGE_SIZE));
+    pmm_batch_add(&pmm, &b, paddr(y)); /* y + 1 page lies between: not touching */
+    assert_int_equal(b.count, 1);
+    assert_int_equal(b.low, y);
+    assert_true(pmm_is_free(&pmm, paddr(y + 2 * PAGE_SIZE)));
+    assert_false(pmm_is_free(&pmm, paddr(y)));
+    pmm_batch_flush(&pmm, &b);
+    pmm_free_page(&pmm, paddr(y + PAGE_SIZE));
+    assert_int_equal(stats().free_bytes, before.free_bytes);
+    assert_int_equal(stats().free_runs, before.free_runs);
+    assert_null(pmm_check(&pmm));
+}
+
 static void test_corrupt_free_list_panics(void **state)
 {
     (void)state;
@@ -1058,6 +1096,7 @@ int main(void)
         cmocka_unit_test_teardown(test_free_outside_ram_panics, sim_teardown),
         cmocka_unit_test_teardown(test_free_reserved_panics, sim_teardown),
         cmocka_unit_test_teardown(test_double_free_panics, sim_teardown),
+        cmocka_unit_test_teardown(test_batch_gives_frames_back_in_runs, sim_teardown),
         cmocka_unit_test_teardown(test_corrupt_free_list_panics, sim_teardown),
         cmocka_unit_test_teardown(test_random_operations_match_model, sim_teardown),
         cmocka_unit_test_teardown(test_raise_limit_frees_ram_above_it, sim_teardown),

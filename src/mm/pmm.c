@@ -32,6 +32,7 @@
 #include "mm/pmm.h"
 
 #include "kernel/panic.h"
+#include "lib/string.h"
 #include "mm/layout.h"
 #include "mm/memmap.h"
 #include "mm/pmm_index.h"
@@ -143,10 +144,7 @@ static paddr_t take_from_run(struct pmm *pmm, struct pmm_run *run, uint64_t coun
 
 static void zero_frames(struct pmm *pmm, paddr_t base, uint64_t count)
 {
-    uint64_t *word = phys_window_ptr(&pmm->window, base);
-    uint64_t words = count * PAGE_SIZE / sizeof(*word);
-    for (uint64_t i = 0; i < words; i++)
-        word[i] = 0;
+    memset(phys_window_ptr(&pmm->window, base), 0, count * PAGE_SIZE);
 }
 
 int pmm_init(struct pmm *pmm, struct phys_window window, const struct mem_region *map, size_t count,

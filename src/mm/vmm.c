@@ -27,6 +27,7 @@
 #include "mm/vmm.h"
 
 #include "kernel/panic.h"
+#include "mm/pmm_batch.h"
 #include "mm/layout.h"
 
 /* Invalidate one page at a time up to this many pages, then reload CR3. */
@@ -389,7 +390,8 @@ int vmm_space_create(struct vmm *vmm, struct address_space *as)
 }
 
 /* Free a user-half table and everything below it. */
-static void destroy_table(struct address_space *as, paddr_t table, int level)
+static void destroy_table(struct address_space *as, paddr_t table, int level,
+                          struct pmm_batch *batch)
 {
     pte_t *t = vmm_table_at(as->vmm, table);
     for (unsigned i = 0; i < VMM_ENTRIES; i++) {
@@ -398,11 +400,11 @@ static void destroy_table(struct address_space *as, paddr_t table, int level)
             continue;
         if (pte_is_leaf(e, level)) {
             if (e & PTE_OWNED) {
-                pmm_free_page(as->vmm->pmm, pte_addr(e, level));
+                pmm_batch_add(as->vmm->pmm, batch, pte_addr(e, level));
                 as->owned_pages--;
             }
         } else {
-            destroy_table(as, pte_addr(e, level), level - 1);
+            destroy_table(as, pte_addr(e, level), level - 1, batch);
         }
     }
     free_table(as, table);
@@ -417,9 +419,11 @@ void vmm_space_destroy(struct address_space *as)
               "another space first (caller %p)",
               (unsigned long long)as->pml4.addr, CALLER_ADDRESS());
     pte_t *top = vmm_table_at(as->vmm, as->pml4);
+    struct pmm_batch batch = {0, 0}; /* frames go back in runs, not one by one */
     for (unsigned i = 0; i < VMM_ENTRIES / 2; i++)
         if (top[i] & PTE_PRESENT)
-            destroy_table(as, pte_addr(top[i], VMM_LEVELS), VMM_LEVELS - 1);
+            destroy_table(as, pte_addr(top[i], VMM_LEVELS), VMM_LEVELS - 1, &batch);
+    pmm_batch_flush(as->vmm->pmm, &batch);
     free_table(as, as->pml4);
     as->pml4 = PMM_NO_FRAME;
     as->vmm->user_spaces--;

@@ -105,6 +105,21 @@ static int load(struct process *p, const uint8_t *image, size_t size, struct pro
      * addresses, which exist only in the new space: switch to it now. */
     vmm_activate(&p->space);
 
+    /* Immediate mapping takes every frame of every segment now: when they are
+     * more than the PMM has free, say so before zeroing any of them. */
+    uint64_t needed = 0, free_frames = kernel_pmm.stats.free_bytes / PAGE_SIZE;
+    for (unsigned i = 0; i < p->elf.segment_count; i++) {
+        const struct elf_segment *s = &p->elf.segments[i];
+        needed += (PAGE_ALIGN_UP(s->vaddr + s->memsz) - PAGE_ALIGN_DOWN(s->vaddr)) / PAGE_SIZE;
+    }
+    if (needed > free_frames) {
+        char why[96];
+        ksnprintf(why, sizeof(why), "%s (its segments need %llu frames, %llu are free)",
+                  vmm_strerror(VMM_ERR_NO_MEMORY), (unsigned long long)needed,
+                  (unsigned long long)free_frames);
+        return refuse(out, PROC_ERR_NO_MEMORY, "mapping a segment failed: %s", why);
+    }
+
     for (unsigned i = 0; i < p->elf.segment_count; i++) {
         const struct elf_segment *s = &p->elf.segments[i];
         uint64_t start = PAGE_ALIGN_DOWN(s->vaddr);
