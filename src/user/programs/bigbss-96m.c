@@ -16,14 +16,16 @@
 #define PAGE 4096UL
 #define STRIDE (8UL << 20)
 
-static uint8_t big[BIG_BSS_SIZE];
+/* Not static, and reached through volatile pointers: an optimiser that saw it
+ * only read as zero and written (clang does) would drop the whole array. */
+uint8_t big[BIG_BSS_SIZE];
 
 static void touch(size_t offset, uint8_t mark)
 {
-    require(1, big[offset] == 0, "byte %zu of .bss is %#x before any write, expected 0", offset,
-            big[offset]);
-    big[offset] = mark;
-    require(2, big[offset] == mark, "byte %zu of .bss did not keep %#x", offset, mark);
+    volatile uint8_t *p = &big[offset];
+    require(1, *p == 0, "byte %zu of .bss is %#x before any write, expected 0", offset, *p);
+    *p = mark;
+    require(2, *p == mark, "byte %zu of .bss did not keep %#x", offset, mark);
 }
 
 int main(void)

@@ -17,7 +17,9 @@
 #define BIG_BSS_SIZE (1UL << 30)
 #define PAGE 4096UL
 
-static uint8_t big[BIG_BSS_SIZE];
+/* Not static, and reached through volatile pointers: an optimiser that saw it
+ * only read as zero and written (clang does) would drop the whole array. */
+uint8_t big[BIG_BSS_SIZE];
 
 int main(void)
 {
@@ -25,7 +27,7 @@ int main(void)
     /* The first, a middle and the last page: zero when they arrive, then written. */
     const size_t pages[] = {0, BIG_BSS_SIZE / PAGE / 2, BIG_BSS_SIZE / PAGE - 1};
     for (unsigned i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
-        uint8_t *p = &big[pages[i] * PAGE];
+        volatile uint8_t *p = &big[pages[i] * PAGE];
         require(1 + (int)i, *p == 0, "byte 0 of .bss page %zu is %#x, expected 0", pages[i], *p);
         *p = (uint8_t)(i + 1);
     }
