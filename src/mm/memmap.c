@@ -32,13 +32,15 @@
  *   the memory up to the mark is withheld, otherwise it is free up to the
  *   start of the next range (or the end of the RAM range).
  *
- * Sorting n items costs O(n log n) and each sweep visits every item once, so
- * start-up costs O(entries log entries + withheld log withheld), whatever the
- * amount of RAM; a list that already comes in order (the usual case) is seen
- * to be so in one pass and not sorted again. The PMM has no heap: the sorts
- * work in place on arrays of 16-bit indices on the stack (2 KiB each), never
- * on the caller's arrays, which caps how many entries and withheld ranges one
- * call accepts (MEMMAP_MAX_ENTRIES, MEMMAP_MAX_WITHHELD in mm/memmap.h).
+ * Sorting is a natural merge sort: maps and module lists arrive in order, or
+ * as a few stretches in order, so sorting n items in r stretches costs
+ * O(n log r), one look along the list when it is sorted; each sweep visits
+ * every item once. So start-up costs about O(entries + withheld ranges),
+ * whatever the amount of RAM. The PMM has no heap: the sorts work on arrays
+ * of 16-bit indices on the stack (2 KiB each) with one 2 KiB merge buffer,
+ * never on the caller's arrays, which caps how many entries and withheld
+ * ranges one call accepts (MEMMAP_MAX_ENTRIES, MEMMAP_MAX_WITHHELD in
+ * mm/memmap.h).
  *
  * Plain C with no memory of its own beyond those arrays; the host tests
  * (tests/test_pmm.c, tests/test_memmap.c) feed it hostile maps.
@@ -95,59 +97,67 @@ static int append_range(struct pmm_range *list, size_t *n, uint64_t base, uint64
     return 0;
 }
 
-/* ---- Heap sort of indices ----------------------------------------------- */
+/* ---- Sorting indices ----------------------------------------------------- */
 
 /* The address an index stands for (an edge of a map entry, the start of a
  * withheld range); items is the caller's array the index points into. */
 typedef uint64_t (*sort_key)(uint16_t index, const void *items);
 
-static void swap_index(uint16_t *a, uint16_t *b)
+/* Room for the longer of the two lists sorted here. Start-up is the only
+ * caller, one at a time, so one buffer serves both. */
+#define SORT_MAX (2 * MEMMAP_MAX_ENTRIES > MEMMAP_MAX_WITHHELD ? 2 * MEMMAP_MAX_ENTRIES \
+                                                               : MEMMAP_MAX_WITHHELD)
+static uint16_t sort_scratch[SORT_MAX];
+
+/* Where the stretch of order[] that is already in order, starting at from, ends. */
+static size_t sorted_until(const uint16_t *order, size_t from, size_t n, sort_key key,
+                           const void *items)
 {
-    uint16_t t = *a;
-    *a = *b;
-    *b = t;
+    size_t i = from + 1;
+    while (i < n && key(order[i - 1], items) <= key(order[i], items))
+        i++;
+    return i;
 }
 
-/* The heap is a binary tree stored in order[0..n): the children of slot i are
- * slots 2i+1 and 2i+2, and no child's key is larger than its parent's. Move
- * order[slot] down until that holds again below it. */
-static void sift_down(uint16_t *order, size_t slot, size_t n, sort_key key, const void *items)
+/* Merge the sorted stretches order[from..mid) and order[mid..end) into one. */
+static void merge(uint16_t *order, size_t from, size_t mid, size_t end, sort_key key,
+                  const void *items)
 {
-    uint64_t moving = key(order[slot], items); /* the same item all the way down */
+    size_t left = mid - from;
+    for (size_t i = 0; i < left; i++)
+        sort_scratch[i] = order[from + i];
+    size_t i = 0, j = mid, out = from;
+    while (i < left && j < end)
+        order[out++] = key(order[j], items) < key(sort_scratch[i], items) ? order[j++]
+                                                                          : sort_scratch[i++];
+    while (i < left)
+        order[out++] = sort_scratch[i++];
+}
+
+/*
+ * Sort order[0..n) by key, smallest first: a natural merge sort. Firmware
+ * maps and GRUB's modules arrive in address order, or as a few stretches in
+ * order (GRUB puts modules given later below earlier ones), so each pass finds
+ * the stretches already in order and merges them in pairs. With r stretches
+ * that is O(n log r): one look along the list when it is sorted, a few passes
+ * when it is not, and never the O(n^2) of scanning every range for every piece.
+ */
+static void sort_indices(uint16_t *order, size_t n, sort_key key, const void *items)
+{
     for (;;) {
-        size_t child = 2 * slot + 1;
-        if (child >= n)
-            return;
-        uint64_t child_key = key(order[child], items);
-        if (child + 1 < n) {
-            uint64_t right_key = key(order[child + 1], items);
-            if (right_key > child_key) {
-                child++;
-                child_key = right_key;
-            }
+        size_t stretches = 0; /* how many stretches this pass found */
+        for (size_t from = 0; from < n;) {
+            size_t mid = sorted_until(order, from, n, key, items);
+            stretches++;
+            if (mid == n)
+                break; /* the last stretch: nothing to merge it with */
+            size_t end = sorted_until(order, mid, n, key, items);
+            stretches++;
+            merge(order, from, mid, end, key, items);
+            from = end;
         }
-        if (moving >= child_key)
+        if (stretches <= 1)
             return;
-        swap_index(&order[slot], &order[child]);
-        slot = child;
-    }
-}
-
-/* Sort order[0..n) by key, smallest first: O(n log n) time, no extra memory.
- * Firmware maps and GRUB's modules usually come in address order already, so
- * one look along the list first often saves the whole sort. */
-static void heap_sort(uint16_t *order, size_t n, sort_key key, const void *items)
-{
-    size_t sorted = 1;
-    while (sorted < n && key(order[sorted - 1], items) <= key(order[sorted], items))
-        sorted++;
-    if (sorted >= n)
-        return;
-    for (size_t slot = n / 2; slot > 0; slot--)
-        sift_down(order, slot - 1, n, key, items);
-    for (size_t last = n; last > 1; last--) {
-        swap_index(&order[0], &order[last - 1]); /* the largest key goes to the back */
-        sift_down(order, 0, last - 1, key, items);
     }
 }
 
@@ -219,7 +229,7 @@ int memmap_resolve(struct pmm *pmm, const struct mem_region *map, size_t count)
         edges[nedges++] = (uint16_t)(2 * i);
         edges[nedges++] = (uint16_t)(2 * i + 1);
     }
-    heap_sort(edges, nedges, edge_address, map);
+    sort_indices(edges, nedges, edge_address, map);
 
     struct resolver r = {0};
     for (size_t k = 0; k < nedges; k++) {
@@ -309,7 +319,7 @@ static int carve_between(struct pmm *pmm, const struct pmm_range *reserved, size
     uint16_t order[MEMMAP_MAX_WITHHELD];
     for (size_t i = 0; i < nreserved; i++)
         order[i] = (uint16_t)i;
-    heap_sort(order, nreserved, withheld_base, reserved);
+    sort_indices(order, nreserved, withheld_base, reserved);
 
     struct carver c = {reserved, order, nreserved, 0, LOW_MEMORY_END};
     for (size_t i = 0; i < pmm->ram_count; i++) {
