@@ -689,7 +689,7 @@ static void test_double_free_panics(void **state)
                  hex(block + 2 * PAGE_SIZE), "already free");
     pmm_free_pages(&pmm, paddr(block), 2);
     assert_int_equal(stats().free_bytes, 15 * MiB);
-    /* A frame in the middle of a free run, and a range that overlaps a run's start. */
+    /* A frame in the middle of a free run, and a range whose first frame is the end of a run. */
     EXPECT_PANIC(pmm_free_page(&pmm, paddr(8 * MiB)), "pmm_free_page", hex(8 * MiB),
                  "already free");
     uint64_t two = pmm_alloc_pages(&pmm, 2, 0).addr; /* the run's last two frames */

@@ -411,8 +411,10 @@ KTEST(hostile, corrupt_heap, "overwriting the free-list links in a freed block: 
 
 /*
  * The loader maps a program's whole .bss before it starts (immediate
- * mapping). A .bss that cannot fit must be refused with the loader's reason,
- * every frame taken half-way given back; one that fits must run and give
+ * mapping). A .bss larger than the free frames must be refused with the
+ * loader's reason before any frame is taken (the loader counts first; the
+ * rollback of a mapping that runs dry half-way is the vmm suite's
+ * exhaustion_rolls_back), and every byte must be free again; one that fits must run and give
  * everything back at exit. Which case applies depends on the machine: below
  * the image size free, the program cannot fit; with BIGBSS_ROOM more than the
  * image free (page tables, stack, heap arena, kernel stack) it must fit; in

@@ -318,7 +318,8 @@ KTEST(vmm, errors_are_values, "bad requests return distinct error codes and chan
 
 /* Drain the PMM into a few big chunks, so that it can be refilled cheaply.
  * Freed frames coalesce, so the free list holds a handful of runs, and each
- * run is taken as at most 21 power-of-two chunks (2^20 frames down to 1). */
+ * run is taken in power-of-two chunks of at most 2^20 frames (4 GiB): about
+ * 21 chunks for a run of a few GiB, one more per further 4 GiB. */
 #define DRAIN_MAX 1024
 struct drained {
     uint64_t base[DRAIN_MAX];

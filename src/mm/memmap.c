@@ -51,7 +51,7 @@
 
 /* The boot passes at most this many; the checks below are for other callers. */
 _Static_assert(MEMMAP_MAX_ENTRIES >= BOOT_MAX_REGIONS, "a boot memory map must fit");
-_Static_assert(MEMMAP_MAX_WITHHELD >= 2 + BOOT_MAX_MODULES,
+_Static_assert(MEMMAP_MAX_WITHHELD >= 3 + BOOT_MAX_MODULES,
                "the kernel image, the MBI and every module must fit");
 _Static_assert(2 * MEMMAP_MAX_ENTRIES <= UINT16_MAX + 1 && MEMMAP_MAX_WITHHELD <= UINT16_MAX + 1,
                "the sorts keep 16-bit indices");

@@ -287,6 +287,10 @@ static void release(struct pmm *pmm, const char *who, uint64_t base, uint64_t pa
     uint64_t end = base + pages * PAGE_SIZE;
     struct pmm_run *below = pmm_index_floor(pmm, base);
     struct pmm_run *above = below ? below->next : pmm->free_list;
+    if (below)
+        check_run(pmm, below, who, caller);
+    if (above)
+        check_run(pmm, above, who, caller);
     if (below && run_end(pmm, below) > base)
         panic("%s: frame %#llx is already free (caller %p)", who, (unsigned long long)base,
               caller);

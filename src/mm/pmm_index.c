@@ -10,11 +10,16 @@
 
 #include <stdint.h>
 
-/* A run's priority: its frame number times a 64-bit golden-ratio constant
- * (Knuth's multiplicative hashing), so neighbouring runs get unrelated values. */
+/* A run's priority: its frame number run through the splitmix64 finaliser, a
+ * mix in which every input bit changes about half the output bits, so runs
+ * spaced evenly (every 144 frames, say) still get unrelated priorities and
+ * the tree stays O(log runs) deep. */
 static uint64_t priority(const struct pmm_run *run)
 {
-    return ((uint64_t)(uintptr_t)run >> 12) * 0x9E3779B97F4A7C15ULL;
+    uint64_t x = (uint64_t)(uintptr_t)run >> 12;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+    return x ^ (x >> 31);
 }
 
 /* Put n into the tree rooted at t (n is below t's key space or above: any place). */

@@ -3,8 +3,8 @@
  *
  * The array takes no room in the file (p_memsz > p_filesz), but the loader
  * maps the whole segment at once (immediate mapping), so on a machine with
- * less than 1 GiB free it runs out of frames half-way. It must refuse the
- * program with a named reason and give back every frame it took; the
+ * less than 1 GiB free it cannot: the loader sees that before taking a frame
+ * and must refuse the program with a named reason, every frame still free; the
  * in-kernel test (src/ktest/test_user.c) checks both, and ci/bench counts
  * the instructions the refusal costs. On a machine big enough to hold it the
  * program runs: it touches a few pages and exits 0.
