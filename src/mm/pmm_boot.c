@@ -130,6 +130,6 @@ void pmm_boot_report_reach(void)
                 "window %#llx-%#llx holds only the first %llu TiB of physical addresses\n",
                 (unsigned long long)(s.unreachable_bytes >> 10),
                 (unsigned long long)(kernel_pmm.limit >> 30), (unsigned long long)DIRECT_MAP_BASE,
-                (unsigned long long)(DIRECT_MAP_BASE + DIRECT_MAP_MAX),
+                (unsigned long long)vaddr_of(phys_to_virt(paddr(DIRECT_MAP_MAX))).addr,
                 (unsigned long long)(DIRECT_MAP_MAX >> 40));
 }
