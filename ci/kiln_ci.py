@@ -19,6 +19,7 @@ import argparse
 import collections
 import os
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -193,9 +194,11 @@ class Ran:
     def __init__(self, how, status, seconds, nbytes):
         self.how, self.status, self.seconds, self.bytes = how, status, seconds, nbytes
 
-    def describe(self, timeout, limit):
+    def describe(self, timeout, limit, cpu_seconds=None):
         if self.how == "timeout":
             return f"timed out after {timeout:g} s"
+        if cpu_seconds is not None and self.status == -signal.SIGXCPU:
+            return f"was stopped: it used more than {cpu_seconds:g} s of CPU time"
         if self.how == "output":
             return f"was stopped: output limit exceeded (more than {mib(limit)})"
         if self.status < 0:
@@ -227,10 +230,22 @@ def kill_all_groups():
             kill_group(pgid)
 
 
-def run_bounded(cmd, timeout, on_line, limit, cwd=None, env=None, stderr=None):
+def _cpu_limit(seconds):
+    """For preexec_fn: the kernel sends SIGXCPU once the process has run on a
+    CPU for `seconds`, however busy the machine is (and SIGKILL 5 s later)."""
+    def apply():
+        soft = max(1, int(seconds + 0.999))
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, soft + 5))
+    return apply
+
+
+def run_bounded(cmd, timeout, on_line, limit, cwd=None, env=None, stderr=None, cpu_seconds=None):
     """Runs `cmd` in a new process group, feeding each line of its output (stderr
     too unless `stderr` is a file) to `on_line`. Stops it, and everything it
     started, after `timeout` seconds or `limit` bytes; never blocks longer.
+    With `cpu_seconds`, the program itself is also stopped (SIGXCPU) once it
+    has used that much CPU time: a bound a loaded machine does not change, so
+    callers make `timeout` a generous wall-clock backstop behind it.
     Raises SystemExit(1) once kill_all_groups() has been called."""
     started = time.monotonic()
     with _live_lock:
@@ -239,7 +254,8 @@ def run_bounded(cmd, timeout, on_line, limit, cwd=None, env=None, stderr=None):
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE,
                                 stderr=stderr if stderr is not None else subprocess.STDOUT,
-                                start_new_session=True)
+                                start_new_session=True,
+                                preexec_fn=_cpu_limit(cpu_seconds) if cpu_seconds else None)
         _live_groups.add(proc.pid)
     state = {"bytes": 0, "overflow": False}
 

@@ -9,6 +9,7 @@ output, process groups). Runs in a few seconds; no kernel or emulator needed.
 import argparse
 import io
 import os
+import signal
 import sys
 import tempfile
 import threading
@@ -184,6 +185,15 @@ class RunBoundedTests(unittest.TestCase):
                     self.assertEqual(f.read().rsplit(")", 1)[1].split()[0], "Z")
             except FileNotFoundError:
                 pass
+
+    def test_cpu_time_limit_stops_a_spinning_program(self):
+        # The shell spins on a CPU; 1 s of CPU time stops it long before the
+        # 300 s backstop, on a quiet machine or a busy one.
+        ran = kiln_ci.run_bounded(["sh", "-c", "while :; do :; done"], 300, lambda line: None,
+                                  1 << 20, cpu_seconds=1)
+        self.assertEqual((ran.how, ran.status), ("exited", -signal.SIGXCPU))
+        self.assertEqual(ran.describe(300, 1, cpu_seconds=1),
+                         "was stopped: it used more than 1 s of CPU time")
 
     def test_a_child_left_behind_does_not_hold_the_run(self):
         started = time.monotonic()
