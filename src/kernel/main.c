@@ -24,6 +24,7 @@
 #include "kernel/debug_options.h"
 #include "kernel/monitor.h"
 #include "kernel/options.h"
+#include "kernel/records.h"
 #include "arch/x86_64/power.h"
 #include "mm/kmalloc.h"
 #include "mm/pmm_boot.h"
@@ -64,6 +65,8 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
 
     if (kernel_options.walk[0])
         show_walks(kernel_options.walk);
+    if (kernel_options.records[0])
+        records_print(kernel_options.records, "boot");
     if (kernel_options.crash[0])
         crash_on_purpose(kernel_options.crash);
     if (kernel_options.ktest[0])

@@ -19,6 +19,7 @@
 #include "dev/serial.h"
 #include "kernel/backtrace.h"
 #include "kernel/boot_report.h"
+#include "kernel/records.h"
 #include "arch/x86_64/power.h"
 #include "lib/string.h"
 #include "mm/kmalloc.h"
@@ -80,6 +81,12 @@ static void cmd_heap(char **argv)
     kmalloc_print("");
 }
 
+static void cmd_records(char **argv)
+{
+    (void)argv;
+    records_print("all", "monitor");
+}
+
 static void cmd_programs(char **argv)
 {
     (void)argv;
@@ -130,6 +137,7 @@ static const struct command commands[] = {
      "walk the kernel's page tables for one virtual address", cmd_walk},
     {"space", 0, "space", 0, "every mapping of the kernel's address space, as ranges", cmd_space},
     {"heap", 0, "heap", 0, "the kernel heap: its arenas and their blocks", cmd_heap},
+    {"records", 0, "records", 0, "the kernel's state as JSON lines, for ci/picture", cmd_records},
     {"programs", 0, "programs", 0, "the programs there are to run (Multiboot2 modules)",
      cmd_programs},
     {"run", 1, "run NAME", "NAME as 'programs' lists it",

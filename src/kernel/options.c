@@ -34,6 +34,8 @@ static const struct option options[] = {
     {"heap", TEXT, "which allocator backs kmalloc: buddy (the default) or list"},
     {"walk", TEXT, "print the page-table walk of addresses (walk=0xADDR[,0xADDR], or walk=space "
                    "for the whole kernel space, walk=heap for the kernel heap's picture)"},
+    {"records", TEXT, "print the kernel's state as JSON lines for ci/picture (all, or GROUP[,GROUP] "
+                      "of: memmap, pagetables, walks, heap, buddy, process)"},
     {"bench", TEXT, "run in-kernel benchmarks (all, or NAME[,NAME]) and power off"},
     {"run", TEXT, "user programs to run after booting, in order (NAME[,NAME]; default: demo; "
                   "run=none runs none)"},
@@ -109,6 +111,8 @@ static int apply(const struct option *opt, const struct cmdline_arg *arg)
         ksnprintf(kernel_options.heap, sizeof(kernel_options.heap), "%s", arg->value);
     else if (!strcmp(opt->name, "walk"))
         ksnprintf(kernel_options.walk, sizeof(kernel_options.walk), "%s", arg->value);
+    else if (!strcmp(opt->name, "records"))
+        ksnprintf(kernel_options.records, sizeof(kernel_options.records), "%s", arg->value);
     else if (!strcmp(opt->name, "run"))
         ksnprintf(kernel_options.run, sizeof(kernel_options.run), "%s", arg->value);
     else if (!strcmp(opt->name, "poweroff"))

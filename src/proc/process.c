@@ -31,6 +31,7 @@
 #include "dev/console.h"
 #include "kernel/breakpoint.h"
 #include "kernel/panic.h"
+#include "kernel/records.h"
 #include "kiln/syscall.h"
 #include "lib/cmdline.h"
 #include "lib/format.h"
@@ -321,6 +322,7 @@ int process_run(const char *name, const void *image, size_t size, struct process
     gdt_set_kernel_stack(0);
     syscall_kernel_rsp = 0;
     current = NULL;
+    records_process(p); /* records=process: the space as the program left it */
     destroy(p);
     return PROC_OK;
 }
