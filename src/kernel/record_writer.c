@@ -503,7 +503,7 @@ unsigned records_buddy_demo(struct record_sink *s, void *region, size_t size, vo
         struct text t = text_over(label, sizeof(label));
         if (d->bytes) {
             *slot = buddy_alloc(&b, d->bytes);
-            text_printf(&t, "%c = alloc(%zu): %zu-byte block at +%#lx", d->slot, d->bytes,
+            text_printf(&t, "%c = alloc(%zu): %zu-byte block at +0x%lx", d->slot, d->bytes,
                         *slot ? buddy_block_size(&b, *slot) : 0,
                         *slot ? (unsigned long)((uintptr_t)*slot - b.base) : 0ul);
         } else {
