@@ -146,6 +146,19 @@ class Tap:
         return [r for r in self.results if not r.ok]
 
 
+# ------------------------------------------------------------ records
+
+# The kernel's state as data (records=, the monitor's `records`): one JSON
+# object per line after this prefix (src/kernel/record_writer.h, docs/records.md).
+# They are never TAP and never a verdict: ci/boot and the grader skip them;
+# ci/picture reads them.
+RECORD_PREFIX = "@kiln-record "
+
+
+def is_record(line):
+    return line.startswith(RECORD_PREFIX)
+
+
 # ------------------------------------------------------------ bounded reading
 
 def read_bounded(stream, on_line, limit, on_chunk=None, follow=None):

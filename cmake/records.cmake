@@ -18,3 +18,22 @@ kiln_host_test(records SOURCES
   src/mm/arena_heap.c
   ${KILN_HEAP_SOURCES}
 )
+
+# records=all on a real boot: framed by begin and end, nothing cut, and ci/boot still
+# passes (it skips record lines). The records suite (src/ktest/test_records.c) runs
+# in ktest=all in both emulators.
+kiln_boot_test(qemu.records-all
+  ARGS --emulator qemu --cmdline "poweroff records=all"
+  EXPECT "@kiln-record {\"v\":1,\"kind\":\"begin\",\"what\":\"all\",\"source\":\"boot\""
+         "@kiln-record {\"v\":1,\"kind\":\"table\",\"space\":\"kernel\",\"level\":4,\"name\":\"PML4\""
+         "@kiln-record {\"v\":1,\"kind\":\"end\",\"records\":[0-9]+,\"cut\":0}"
+         "@kiln-record {\"v\":1,\"kind\":\"region\",\"space\":\"pid 1 demo\",\"start\":\"0x400000\""
+         "ci/boot: PASS: clean power-off")
+kiln_boot_test(qemu.records-unknown-group
+  ARGS --emulator qemu --cmdline "poweroff records=memmap,bogus"
+  EXPECT "kiln: warning: records=memmap,bogus: 'bogus' is not one of: all, memmap, pagetables"
+         "ci/boot: PASS: clean power-off")
+kiln_boot_test(bochs.records-all
+  ARGS --emulator bochs --cmdline "poweroff records=all"
+  EXPECT "@kiln-record {\"v\":1,\"kind\":\"end\",\"records\":[0-9]+,\"cut\":0}"
+         "ci/boot: PASS: clean power-off")

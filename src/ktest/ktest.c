@@ -177,6 +177,7 @@ static const struct {
     enum ktest_layer layer;
 } suite_layers[] = {
     {"pmm", KTEST_LAYER_PMM},   {"vmm", KTEST_LAYER_VMM},      {"heap", KTEST_LAYER_HEAP},
+    {"records", KTEST_LAYER_HEAP},
     {"user", KTEST_LAYER_USER}, {"hostile", KTEST_LAYER_USER}, {"bigbss", KTEST_LAYER_USER},
 };
 

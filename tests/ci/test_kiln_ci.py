@@ -28,6 +28,22 @@ def tap_of(text):
     return tap
 
 
+class RecordTests(unittest.TestCase):
+    RECORD = '@kiln-record {"v":1,"kind":"memmap","base":"0x0","end":"0x9fc00"}'
+
+    def test_records_are_never_tap(self):
+        with_records = tap_of(f"{self.RECORD}\nTAP version 13\n1..2\n{self.RECORD}\n"
+                              f"ok 1 - a: b\n{self.RECORD}\nnot ok 2 - a: c\n")
+        self.assertEqual([(r.number, r.ok) for r in with_records.results], [(1, True), (2, False)])
+        self.assertEqual(with_records.problems, [])
+        self.assertFalse(kiln_ci.Tap().feed(self.RECORD))
+
+    def test_is_record(self):
+        self.assertTrue(kiln_ci.is_record(self.RECORD))
+        self.assertFalse(kiln_ci.is_record(" " + self.RECORD))
+        self.assertFalse(kiln_ci.is_record("ok 1 - @kiln-record"))
+
+
 class CleanTests(unittest.TestCase):
     def test_escapes_and_controls_go_tabs_and_newlines_stay(self):
         self.assertEqual(kiln_ci.strip_escapes("\x1b[2J\x1b[31mred\x1b[0m\x1b(B\x00\x07a\tb\n"),
