@@ -61,6 +61,10 @@ static void record_memory(struct record_sink *s)
 {
     struct pmm_stats st;
     records_memmap(s, boot_info.regions, boot_info.region_count);
+    /* The PMM never hands out the first MiB, by rule rather than by a withheld range. */
+    const struct pmm_range low = {0, LOW_MEMORY_END};
+    const char *const low_what[] = {"the first MiB (never handed out)"};
+    records_withheld(s, &low, low_what, 1);
     records_withheld(s, pmm_withheld, pmm_withheld_what, pmm_withheld_count);
     pmm_for_each_run(&kernel_pmm, run_record, s);
     pmm_get_stats(&kernel_pmm, &st);
