@@ -37,3 +37,16 @@ kiln_boot_test(bochs.records-all
   ARGS --emulator bochs --cmdline "poweroff records=all"
   EXPECT "@kiln-record {\"v\":1,\"kind\":\"end\",\"records\":[0-9]+,\"cut\":0}"
          "ci/boot: PASS: clean power-off")
+
+# ci/picture, the renderer (Python, Graphviz):
+#   ci.picture          unit tests on a saved serial log (tests/ci/data/records-boot.log):
+#                       records and sessions, damaged logs, walks from the tree against the
+#                       kernel's, buddy trees, bars to scale, a page that fetches nothing
+#   ci.picture-browser  the page from a real QEMU boot in headless Chromium: every docs
+#                       picture rendered, no console error, no network request; and the
+#                       checker must find the faults planted in a broken page. Skipped
+#                       (status 77) where Chromium or Graphviz is not installed.
+add_test(NAME ci.picture COMMAND ${CMAKE_SOURCE_DIR}/tests/ci/test_picture.py)
+add_test(NAME ci.picture-browser
+  COMMAND ${CMAKE_SOURCE_DIR}/tests/ci/test_picture_browser.py ${CMAKE_BINARY_DIR})
+set_tests_properties(ci.picture-browser PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
