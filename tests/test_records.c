@@ -395,10 +395,10 @@ static void test_walk(void **state)
 {
     (void)state;
     build_tables();
-    record_walk(&sink, "hand", &hand_space, 0x3123);
-    record_walk(&sink, "hand", &hand_space, 0x200000 + 0x1234);
-    record_walk(&sink, "hand", &hand_space, 0x5000);
-    record_walk(&sink, "hand", &hand_space, 0x0000800000000000ull); /* not canonical */
+    record_walk(&sink, "hand", &hand_space, 0x3123, 0);
+    record_walk(&sink, "hand", &hand_space, 0x200000 + 0x1234, "two \"MiB\"");
+    record_walk(&sink, "hand", &hand_space, 0x5000, 0);
+    record_walk(&sink, "hand", &hand_space, 0x0000800000000000ull, 0); /* not canonical */
     check_all(&out);
     assert_string_equal(
         out.line[0],
@@ -410,6 +410,7 @@ static void test_walk(void **state)
         "\"index\":3,\"entry\":\"0x13005\",\"flags\":\"P U\"}],\"mapped\":true,\"phys\":"
         "\"0x13123\",\"page_size\":4096}");
     expect_field(out.line[1], "\"phys\":\"0x201234\",\"page_size\":2097152");
+    expect_field(out.line[1], "\"va\":\"0x201234\",\"what\":\"two \\\"MiB\\\"\",\"canonical\":true");
     expect_field(out.line[2], "\"index\":5,\"entry\":\"0x0\",\"flags\":\"-\"}],\"mapped\":false}");
     expect_field(out.line[3], "\"canonical\":false,\"steps\":[],\"mapped\":false");
 }

@@ -99,9 +99,10 @@ void record_pmm(struct record_sink *s, const struct pmm_stats *st, uint64_t limi
  */
 uint64_t records_space(struct record_sink *s, const char *name, const struct address_space *as,
                        bool user_only);
-/* One "walk" record: the entries the translation of va reads, and the result. */
+/* One "walk" record: the entries the translation of va reads, and the result;
+ * `what` says what lives at va ("kernel .text"), or NULL. */
 void record_walk(struct record_sink *s, const char *name, const struct address_space *as,
-                 uint64_t va);
+                 uint64_t va, const char *what);
 
 /* One "region" record: [start, end) of a space, what it is for and its rights
  * ("r-x", "rw-"), and how it is backed ("immediate"). */

@@ -313,7 +313,7 @@ uint64_t records_space(struct record_sink *s, const char *name, const struct add
 }
 
 void record_walk(struct record_sink *s, const char *name, const struct address_space *as,
-                 uint64_t va)
+                 uint64_t va, const char *what)
 {
     struct vmm_walk walk;
     char flags[64];
@@ -322,6 +322,8 @@ void record_walk(struct record_sink *s, const char *name, const struct address_s
     record_start(&r, "walk");
     record_str(&r, "space", name);
     record_hex(&r, "va", va);
+    if (what)
+        record_str(&r, "what", what);
     record_bool(&r, "canonical", walk.steps > 0);
     record_open(&r, "steps", '[');
     for (int i = 0; i < walk.steps; i++) {

@@ -91,19 +91,25 @@ static void record_kernel_regions(struct record_sink *s)
 /* Addresses whose walks show each kind of mapping: image, direct map, heap, a hole. */
 static void record_kernel_walks(struct record_sink *s)
 {
-    const uint64_t addresses[] = {
-        (uintptr_t)__text_start, DIRECT_MAP_BASE + KERNEL_LOAD_PHYS, kernel_heap.start,
-        (uintptr_t)__data_start, 0xFFFF900000000000ULL, /* nothing maps this */
+    const struct {
+        uint64_t va;
+        const char *what;
+    } walks[] = {
+        {(uintptr_t)__text_start, "kernel .text"},
+        {(uintptr_t)__data_start, "kernel .data"},
+        {DIRECT_MAP_BASE + KERNEL_LOAD_PHYS, "direct map"},
+        {kernel_heap.start, "kernel heap"},
+        {0xFFFF900000000000ULL, "nothing"},
     };
-    for (size_t i = 0; i < sizeof(addresses) / sizeof(addresses[0]); i++)
-        record_walk(s, "kernel", &kernel_space, addresses[i]);
+    for (size_t i = 0; i < sizeof(walks) / sizeof(walks[0]); i++)
+        record_walk(s, "kernel", &kernel_space, walks[i].va, walks[i].what);
     /* And the addresses walk= names, so the records and the text agree. */
     char item[32];
     const char *rest = kernel_options.walk;
     uint64_t va;
     while (cmdline_list_next(&rest, item, sizeof(item)) > 0)
         if (cmdline_parse_hex(item, &va))
-            record_walk(s, "kernel", &kernel_space, va);
+            record_walk(s, "kernel", &kernel_space, va, "walk=");
 }
 
 /* The demonstration buddy's memory: 1 KiB, aligned to its size like a top-order block. */
@@ -204,10 +210,10 @@ void records_process(const struct process *p)
                   "immediate");
 
     records_space(&sink, name, &p->space, true);
-    record_walk(&sink, name, &p->space, p->elf.entry);
-    record_walk(&sink, name, &p->space, USER_STACK_TOP - 8);
+    record_walk(&sink, name, &p->space, p->elf.entry, "entry point");
+    record_walk(&sink, name, &p->space, USER_STACK_TOP - 8, "stack top");
     if (p->user_heap_made) {
-        record_walk(&sink, name, &p->space, p->user_heap.start);
+        record_walk(&sink, name, &p->space, p->user_heap.start, "heap");
         records_arena_heap(&sink, name, &p->user_heap, "when the program ended");
     }
     end(&sink);
