@@ -8,6 +8,8 @@
 
 #include <stdbool.h>
 
+#include "ktest/ktest.h"
+
 struct process; /* proc/process.h */
 
 /* The groups records= may name, for messages: "memmap, pagetables, walks, heap, buddy, process". */
@@ -21,6 +23,16 @@ struct process; /* proc/process.h */
  * warning and nothing else.
  */
 void records_print(const char *list, const char *source);
+
+/*
+ * The same for a boot that stops early (ktest=pmm stops at the PMM layer):
+ * only what the layers up to `layer` can say. At the boot layer, the
+ * bootloader's map; with the PMM, withheld ranges and free runs too; with the
+ * VMM, the page tables and walks (without the heap's). boot_tests_if_last
+ * calls it with records= from the command line, so a lab's ktest run can be
+ * pictured at the lab's own stage.
+ */
+void records_print_upto(const char *list, const char *source, enum ktest_layer layer);
 
 /* Does records= on the command line ask for `group`? */
 bool records_wanted(const char *group);

@@ -16,6 +16,7 @@
 #include "dev/console.h"
 #include "kernel/options.h"
 #include "kernel/panic.h"
+#include "kernel/records.h"
 #include "arch/x86_64/power.h"
 #include "lib/string.h"
 #include "mm/kmalloc.h"
@@ -54,8 +55,11 @@ void boot_choose_layers(void)
 
 void boot_tests_if_last(enum ktest_layer layer)
 {
-    if (layer == last_layer)
+    if (layer == last_layer) {
+        if (kernel_options.records[0]) /* records= on a boot that stops here: what there is */
+            records_print_upto(kernel_options.records, "boot", layer);
         run_tests_and_power_off();
+    }
 }
 
 static uint64_t free_runs_now(void)

@@ -57,10 +57,12 @@ static void run_record(paddr_t base, uint64_t pages, void *ctx)
     record_free_run(ctx, base.addr, pages);
 }
 
-static void record_memory(struct record_sink *s)
+static void record_memory(struct record_sink *s, enum ktest_layer layer)
 {
     struct pmm_stats st;
     records_memmap(s, boot_info.regions, boot_info.region_count);
+    if (layer < KTEST_LAYER_PMM)
+        return;
     /* The PMM never hands out the first MiB, by rule rather than by a withheld range. */
     const struct pmm_range low = {0, LOW_MEMORY_END};
     const char *const low_what[] = {"the first MiB (never handed out)"};
@@ -71,13 +73,17 @@ static void record_memory(struct record_sink *s)
     record_pmm(s, &st, kernel_pmm.limit);
 }
 
-static void record_kernel_regions(struct record_sink *s)
+static void record_kernel_regions(struct record_sink *s, enum ktest_layer layer)
 {
     uint64_t stacks_end = KERNEL_STACKS_BASE + KSTACK_SLOTS * KSTACK_SLOT_SIZE;
     record_region(s, "kernel", DIRECT_MAP_BASE, DIRECT_MAP_BASE + vmm_boot_stats.direct_map_bytes,
                   "direct map", "rw-", "immediate");
-    record_region(s, "kernel", kernel_heap.start, kernel_heap.next, "kernel heap", "rw-",
-                  "immediate");
+    if (layer >= KTEST_LAYER_HEAP) {
+        record_region(s, "kernel", kernel_heap.start, kernel_heap.next, "kernel heap", "rw-",
+                      "immediate");
+        record_region(s, "kernel", kernel_heap.meta_start, kernel_heap.meta_next,
+                      "kernel heap bitmaps", "rw-", "immediate");
+    }
     record_region(s, "kernel", KERNEL_STACKS_BASE, stacks_end, "kernel stacks", "rw-",
                   "immediate");
     record_region(s, "kernel", (uintptr_t)__text_start, (uintptr_t)__text_end, "kernel .text",
@@ -89,7 +95,7 @@ static void record_kernel_regions(struct record_sink *s)
 }
 
 /* Addresses whose walks show each kind of mapping: image, direct map, heap, a hole. */
-static void record_kernel_walks(struct record_sink *s)
+static void record_kernel_walks(struct record_sink *s, enum ktest_layer layer)
 {
     const struct {
         uint64_t va;
@@ -102,7 +108,8 @@ static void record_kernel_walks(struct record_sink *s)
         {0xFFFF900000000000ULL, "nothing"},
     };
     for (size_t i = 0; i < sizeof(walks) / sizeof(walks[0]); i++)
-        record_walk(s, "kernel", &kernel_space, walks[i].va, walks[i].what);
+        if (walks[i].va != 0 && (layer >= KTEST_LAYER_HEAP || walks[i].va != kernel_heap.start))
+            record_walk(s, "kernel", &kernel_space, walks[i].va, walks[i].what);
     /* And the addresses walk= names, so the records and the text agree. */
     char item[32];
     const char *rest = kernel_options.walk;
@@ -116,12 +123,14 @@ static void record_kernel_walks(struct record_sink *s)
 static uint8_t demo_region[1024] __attribute__((aligned(1024)));
 static uint8_t demo_metadata[64];
 
-static void begin(struct record_sink *s, const char *what, const char *source)
+static void begin(struct record_sink *s, const char *what, const char *source,
+                  enum ktest_layer layer)
 {
     struct record r;
     record_start(&r, "begin");
     record_str(&r, "what", what);
     record_str(&r, "source", source);
+    record_str(&r, "layer", ktest_layer_name(layer));
     record_str(&r, "cmdline", boot_info.cmdline);
     record_hex(&r, "pml4", kernel_space.pml4.addr);
     record_u64(&r, "direct_map_page_size", vmm_boot_stats.direct_map_page_size);
@@ -140,6 +149,11 @@ static void end(struct record_sink *s)
 
 void records_print(const char *list, const char *source)
 {
+    records_print_upto(list, source, KTEST_LAYER_USER);
+}
+
+void records_print_upto(const char *list, const char *source, enum ktest_layer layer)
+{
     char item[32];
     const char *rest = list;
     bool ok = true;
@@ -156,16 +170,16 @@ void records_print(const char *list, const char *source)
     if (!ok)
         return;
     struct record_sink sink = {emit_line, 0, 0, 0};
-    begin(&sink, list, source);
+    begin(&sink, list, source, layer);
     if (list_has(list, "memmap"))
-        record_memory(&sink);
-    if (list_has(list, "pagetables")) {
+        record_memory(&sink, layer);
+    if (list_has(list, "pagetables") && layer >= KTEST_LAYER_VMM) {
         records_space(&sink, "kernel", &kernel_space, false);
-        record_kernel_regions(&sink);
+        record_kernel_regions(&sink, layer);
     }
-    if (list_has(list, "walks"))
-        record_kernel_walks(&sink);
-    if (list_has(list, "heap"))
+    if (list_has(list, "walks") && layer >= KTEST_LAYER_VMM)
+        record_kernel_walks(&sink, layer);
+    if (list_has(list, "heap") && layer >= KTEST_LAYER_HEAP)
         records_arena_heap(&sink, "kernel", &kernel_heap, 0);
     if (list_has(list, "buddy"))
         records_buddy_demo(&sink, demo_region, sizeof(demo_region), demo_metadata,
@@ -186,7 +200,7 @@ void records_process(const struct process *p)
     struct text t = text_over(name, sizeof(name));
     text_printf(&t, "pid %u %s", p->pid, p->name);
     struct record_sink sink = {emit_line, 0, 0, 0};
-    begin(&sink, "process", "process");
+    begin(&sink, "process", "process", KTEST_LAYER_USER);
     struct record r;
     record_start(&r, "process");
     record_u64(&r, "pid", p->pid);
@@ -201,9 +215,12 @@ void records_process(const struct process *p)
                       PAGE_ALIGN_UP(seg->vaddr + seg->memsz), "image", perm_of(seg->vmm_flags),
                       "immediate");
     }
-    if (p->user_heap_made)
+    if (p->user_heap_made) {
         record_region(&sink, name, p->user_heap.start, p->user_heap.next, "heap", "rw-",
                       "immediate");
+        record_region(&sink, name, p->user_heap.meta_start, p->user_heap.meta_next,
+                      "heap bitmaps (kernel-only)", "rw-", "immediate");
+    }
     record_region(&sink, name, USER_STACK_TOP - USER_STACK_SIZE - USER_STACK_GUARD,
                   USER_STACK_TOP - USER_STACK_SIZE, "stack guard", "---", "unmapped");
     record_region(&sink, name, USER_STACK_TOP - USER_STACK_SIZE, USER_STACK_TOP, "stack", "rw-",
