@@ -81,6 +81,25 @@ class RecordsTests(unittest.TestCase):
         self.assertEqual(len(rec.all("memmap")), 1, "only the good memmap record is kept")
         self.assertEqual(len(rec.all("free_run")), 1, "a record after a prefix is still read")
 
+    def test_a_broken_pmm_is_pointed_out(self):
+        self.assertEqual(picture.physmap_anomalies(saved()), [], "a healthy boot looks wrong")
+        text = "\n".join(rec_line(r) for r in [
+            '{"v":1,"kind":"begin","what":"memmap","source":"boot"}',
+            '{"v":1,"kind":"memmap","base":"0x0","end":"0x9fc00","type":"usable"}',
+            '{"v":1,"kind":"memmap","base":"0x100000","end":"0x800000","type":"usable"}',
+            '{"v":1,"kind":"withheld","base":"0x100000","end":"0x200000","what":"kernel image"}',
+            '{"v":1,"kind":"free_run","base":"0x1ff000","end":"0x300000","pages":257}',
+            '{"v":1,"kind":"free_run","base":"0x300000","end":"0x400000","pages":256}',
+            '{"v":1,"kind":"free_run","base":"0x3ff000","end":"0x401000","pages":2}',
+            '{"v":1,"kind":"free_run","base":"0x7ff000","end":"0x900000","pages":257}',
+            '{"v":1,"kind":"end","records":9,"cut":0}'])
+        found = " | ".join(picture.physmap_anomalies(picture.Records.from_text(text)))
+        for words in ("0x1ff000-0x300000 overlaps the withheld kernel image",
+                      "0x1ff000-0x300000 and 0x300000-0x400000 touch",
+                      "0x300000-0x400000 and 0x3ff000-0x401000 overlap",
+                      "0x7ff000-0x900000 is not inside one usable range"):
+            self.assertIn(words, found)
+
     def test_a_log_without_records_says_how_to_get_them(self):
         with tempfile.TemporaryDirectory() as tmp:
             log = os.path.join(tmp, "plain.log")
@@ -150,6 +169,18 @@ class HeapTests(unittest.TestCase):
         arena, blocks = picture.arena_blocks(rec, "buddy-demo/3")
         with self.assertRaisesRegex(picture.PictureError, "do not tile the arena"):
             picture.buddy_tree(arena, blocks[1:])
+
+    def test_unmerged_buddies_are_pointed_out(self):
+        rec = saved()
+        for heap in rec.heaps():
+            arena, blocks = picture.arena_blocks(rec, heap)
+            self.assertEqual(picture.unmerged_buddies(picture.buddy_tree(arena, blocks)), [], heap)
+        arena = {"base": "0x1000", "size": 128, "top_order": 2, "min_block": 32}
+        blocks = [{"addr": "0x1000", "order": 1, "used": True},
+                  {"addr": "0x1040", "order": 0, "used": False},
+                  {"addr": "0x1060", "order": 0, "used": False}]
+        self.assertEqual(picture.unmerged_buddies(picture.buddy_tree(arena, blocks)),
+                         ["two free 32-byte buddies at 0x1040 were not merged"])
 
     def test_roots_of_an_unaligned_region(self):
         self.assertEqual(picture.buddy_roots(0x1000, 0x1000 + 0x400, 7),
