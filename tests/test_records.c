@@ -334,17 +334,18 @@ static void build_tables(void)
     /* Physical p is reached at ram + p - 4096: frame 1 is ram[0]. */
     hand_vmm.window.offset = (uint64_t)(uintptr_t)ram - PAGE_SIZE;
     const pte_t table = PTE_PRESENT | PTE_WRITE | PTE_USER;
-    ram[0][0] = 2 * PAGE_SIZE | table;          /* PML4[0] -> PDPT at 0x2000 */
-    ram[0][256] = 6 * PAGE_SIZE | PTE_PRESENT;  /* an upper-half entry */
-    ram[1][0] = 3 * PAGE_SIZE | table;          /* PDPT[0] -> PD at 0x3000 */
+    ram[0][0] = 2 * PAGE_SIZE | table;                          /* PML4[0] -> PDPT at 0x2000 */
+    ram[0][256] = 6 * PAGE_SIZE | PTE_PRESENT;                  /* an upper-half entry */
+    ram[1][0] = 3 * PAGE_SIZE | table;                          /* PDPT[0] -> PD at 0x3000 */
     ram[1][5] = 0x140000000ull | PTE_PRESENT | PTE_PS | PTE_NX; /* a 1 GiB page */
-    ram[2][0] = 4 * PAGE_SIZE | table;          /* PD[0] -> PT at 0x4000 */
+    ram[2][0] = 4 * PAGE_SIZE | table;                          /* PD[0] -> PT at 0x4000 */
     ram[2][1] = 0x200000 | PTE_PRESENT | PTE_PS | PTE_WRITE;    /* a 2 MiB page */
-    for (unsigned i = 0; i < 4; i++)            /* PT[0..3]: contiguous, alike */
-        ram[3][i] = (0x10000 + i * PAGE_SIZE) | PTE_PRESENT | PTE_USER | (i == 2 ? PTE_ACCESSED : 0);
-    ram[3][4] = 0x90000 | PTE_PRESENT | PTE_USER;                /* alike but not contiguous */
-    ram[3][7] = 0x20000 | PTE_PRESENT | PTE_USER | PTE_WRITE;    /* other rights */
-    ram[5][0] = 0x40000000 | PTE_PRESENT | PTE_PS;               /* PML4[256]'s 1 GiB page */
+    for (unsigned i = 0; i < 4; i++)                            /* PT[0..3]: contiguous, alike */
+        ram[3][i] =
+            (0x10000 + i * PAGE_SIZE) | PTE_PRESENT | PTE_USER | (i == 2 ? PTE_ACCESSED : 0);
+    ram[3][4] = 0x90000 | PTE_PRESENT | PTE_USER;             /* alike but not contiguous */
+    ram[3][7] = 0x20000 | PTE_PRESENT | PTE_USER | PTE_WRITE; /* other rights */
+    ram[5][0] = 0x40000000 | PTE_PRESENT | PTE_PS;            /* PML4[256]'s 1 GiB page */
     hand_space = (struct address_space){&hand_vmm, {PAGE_SIZE}, false, 5, 0};
 }
 
@@ -410,7 +411,8 @@ static void test_walk(void **state)
         "\"index\":3,\"entry\":\"0x13005\",\"flags\":\"P U\"}],\"mapped\":true,\"phys\":"
         "\"0x13123\",\"page_size\":4096}");
     expect_field(out.line[1], "\"phys\":\"0x201234\",\"page_size\":2097152");
-    expect_field(out.line[1], "\"va\":\"0x201234\",\"what\":\"two \\\"MiB\\\"\",\"canonical\":true");
+    expect_field(out.line[1],
+                 "\"va\":\"0x201234\",\"what\":\"two \\\"MiB\\\"\",\"canonical\":true");
     expect_field(out.line[2], "\"index\":5,\"entry\":\"0x0\",\"flags\":\"-\"}],\"mapped\":false}");
     expect_field(out.line[3], "\"canonical\":false,\"steps\":[],\"mapped\":false");
 }
@@ -461,7 +463,8 @@ static void test_buddy_and_list_blocks(void **state)
     void *p = buddy_alloc(&b, 32);
     records_buddy(&sink, "b", 3, &b);
     check_all(&out);
-    expect_field(out.line[0], "\"kind\":\"arena\",\"heap\":\"b\",\"arena\":3,\"backend\":\"buddy\"");
+    expect_field(out.line[0],
+                 "\"kind\":\"arena\",\"heap\":\"b\",\"arena\":3,\"backend\":\"buddy\"");
     expect_field(out.line[0], "\"size\":1024,\"top_order\":5");
     assert_int_equal(count_kind(&out, "block"), 6); /* 32 used, 32, 64, 128, 256, 512 free */
     buddy_free(&b, p);

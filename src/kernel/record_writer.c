@@ -181,8 +181,8 @@ void record_pmm(struct record_sink *s, const struct pmm_stats *st, uint64_t limi
 /* ---- page tables ----------------------------------------------------------- */
 
 /* The bits that make leaf entries alike (not A and D, which the CPU sets page by page). */
-#define ALIKE_BITS                                                                               \
-    (PTE_PRESENT | PTE_WRITE | PTE_USER | PTE_PWT | PTE_PCD | PTE_PS | PTE_GLOBAL | PTE_OWNED |  \
+#define ALIKE_BITS                                                                                 \
+    (PTE_PRESENT | PTE_WRITE | PTE_USER | PTE_PWT | PTE_PCD | PTE_PS | PTE_GLOBAL | PTE_OWNED |    \
      PTE_NX)
 
 /* A run of alike leaf entries in one table, waiting to be recorded. */
@@ -279,7 +279,8 @@ static void walk_table(struct space_walk *w, paddr_t table, int level, uint64_t 
             bool follow = !(w->user_only && level == VMM_LEVELS && i >= VMM_ENTRIES / 2);
             record_pointer(w, table, level, i, va, e, follow);
             if (follow)
-                walk_table(w, pte_addr(e, level), level - 1, base + (uint64_t)i * vmm_level_size(level));
+                walk_table(w, pte_addr(e, level), level - 1,
+                           base + (uint64_t)i * vmm_level_size(level));
             continue;
         }
         uint64_t frame = pte_addr(e, level).addr;

@@ -84,12 +84,11 @@ static void record_kernel_regions(struct record_sink *s, enum ktest_layer layer)
         record_region(s, "kernel", kernel_heap.meta_start, kernel_heap.meta_next,
                       "kernel heap bitmaps", "rw-", "immediate");
     }
-    record_region(s, "kernel", KERNEL_STACKS_BASE, stacks_end, "kernel stacks", "rw-",
-                  "immediate");
+    record_region(s, "kernel", KERNEL_STACKS_BASE, stacks_end, "kernel stacks", "rw-", "immediate");
     record_region(s, "kernel", (uintptr_t)__text_start, (uintptr_t)__text_end, "kernel .text",
                   "r-x", "immediate");
-    record_region(s, "kernel", (uintptr_t)__rodata_start, (uintptr_t)__rodata_end,
-                  "kernel .rodata", "r--", "immediate");
+    record_region(s, "kernel", (uintptr_t)__rodata_start, (uintptr_t)__rodata_end, "kernel .rodata",
+                  "r--", "immediate");
     record_region(s, "kernel", (uintptr_t)__data_start, (uintptr_t)__bss_end,
                   "kernel .data and .bss", "rw-", "immediate");
 }

@@ -177,8 +177,8 @@ static const struct {
     enum ktest_layer layer;
 } suite_layers[] = {
     {"pmm", KTEST_LAYER_PMM},   {"vmm", KTEST_LAYER_VMM},      {"heap", KTEST_LAYER_HEAP},
-    {"records", KTEST_LAYER_HEAP},
     {"user", KTEST_LAYER_USER}, {"hostile", KTEST_LAYER_USER}, {"bigbss", KTEST_LAYER_USER},
+    {"records", KTEST_LAYER_HEAP},
 };
 
 static enum ktest_layer layer_of(const char *suite)
