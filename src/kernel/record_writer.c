@@ -442,7 +442,7 @@ void records_arena_heap(struct record_sink *s, const char *name, const struct ar
     struct record r;
     record_start(&r, "heap");
     record_str(&r, "heap", name);
-    record_str(&r, "backend", heap_backend_name(h->backend));
+    record_str(&r, "backend", h->backend == HEAP_BUDDY ? "buddy" : "list"); /* as in "arena" */
     record_hex(&r, "start", h->start);
     record_hex(&r, "end", h->end);
     record_u64(&r, "arenas", h->count);
