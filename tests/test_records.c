@@ -482,6 +482,37 @@ static void test_buddy_and_list_blocks(void **state)
     expect_field(out.line[2], "\"used\":false");
 }
 
+static void test_arena_heap(void **state)
+{
+    (void)state;
+    static struct arena_heap h; /* big: not on the stack */
+    memset(&h, 0, sizeof(h));
+    h.backend = HEAP_BUDDY;
+    h.start = (uintptr_t)region;
+    h.end = (uintptr_t)region + sizeof(region);
+    h.count = 1;
+    h.mapped_bytes = 4096;
+    assert_int_equal(buddy_init(&h.arenas[0].heap.buddy, (uintptr_t)region, sizeof(region),
+                                metadata, sizeof(metadata)),
+                     ALLOC_OK);
+    records_arena_heap(&sink, "k", &h, "a \"label\"");
+    check_all(&out);
+    expect_field(out.line[0], "\"kind\":\"heap\",\"heap\":\"k\",\"backend\":\"buddy\"");
+    expect_field(out.line[0], "\"arenas\":1,\"mapped_bytes\":4096,\"label\":\"a \\\"label\\\"\"");
+    expect_field(out.line[1], "\"kind\":\"arena\",\"heap\":\"k\",\"arena\":0");
+    assert_int_equal(count_kind(&out, "block"), 1);
+
+    lines_free(&out);
+    h.backend = HEAP_LIST;
+    assert_int_equal(list_heap_init(&h.arenas[0].heap.list, (uintptr_t)region, sizeof(region)),
+                     ALLOC_OK);
+    records_arena_heap(&sink, "k", &h, 0);
+    check_all(&out);
+    expect_field(out.line[0], "\"backend\":\"list\"");
+    assert_false(has_field(out.line[0], "label"));
+    expect_field(out.line[1], "\"backend\":\"list\"");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -494,6 +525,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_walk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_buddy_demo, setup, teardown),
         cmocka_unit_test_setup_teardown(test_buddy_and_list_blocks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_arena_heap, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
