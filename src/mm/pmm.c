@@ -379,7 +379,11 @@ const char *pmm_check(const struct pmm *pmm)
     }
     if (runs != pmm->stats.free_runs)
         return "the list is shorter than stats.free_runs";
-    if (pmm_index_count(pmm) != runs)
+    uint64_t in_tree;
+    const char *tree = pmm_index_check(pmm, &in_tree);
+    if (tree)
+        return tree;
+    if (in_tree != runs)
         return "the search tree holds a different number of runs than the list";
     if (bytes != pmm->stats.free_bytes)
         return "the runs do not add up to stats.free_bytes";
