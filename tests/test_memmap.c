@@ -276,7 +276,7 @@ static size_t in_order_map(struct mem_region *map, uint64_t origin, const uint32
     for (size_t i = 0; i < count; i++) {
         uint64_t base = edges[2 * i];
         uint64_t end = next_random() % 3 == 0 && i + 1 < count ? edges[2 * i + 2] /* touches */
-                                                                : edges[2 * i + 1];
+                                                               : edges[2 * i + 1];
         uint32_t type = next_random() % 3 ? MEM_USABLE : other_types[next_random() % 5];
         map[i] = (struct mem_region){base, next_random() % 8 == 0 ? 0 : end - base, type};
     }

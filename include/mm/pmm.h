@@ -58,7 +58,7 @@ static inline bool pmm_range_contains(const struct pmm_range *r, uint64_t p)
  */
 struct pmm_run {
     uint64_t pages;
-    struct pmm_run *prev, *next;          /* the runs below and above this one */
+    struct pmm_run *prev, *next;           /* the runs below and above this one */
     struct pmm_run *parent, *left, *right; /* the search tree (mm/pmm_index.c) */
 };
 
