@@ -21,6 +21,9 @@
  *   edges nothing starts or ends, so the counters describe that whole piece:
  *   "other" above zero means not RAM, else "usable" above zero means RAM,
  *   else it is a hole no entry mentions. Neighbouring RAM pieces join up.
+ *   A map whose entries already come in address order without overlapping
+ *   (QEMU's, Bochs's, most firmware's) needs none of that: no byte is covered
+ *   twice, so one look along the map finds its usable stretches.
  *
  *   Carving. Grow each withheld range outward to whole pages and sort the
  *   ranges by where they start. The RAM ranges are already sorted, so walk

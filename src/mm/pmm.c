@@ -13,6 +13,9 @@
  *   freeing frames        merges them with the runs right below and     O(log runs)
  *                         right above, found with a search tree
  *
+ * A run that empties leaves the tree too; for the lowest run that is O(1)
+ * (mm/pmm_index.h says why), so allocating one frame never searches.
+ *
  * Taking the *last* frame means the header at the front of the run stays where
  * it is; only its page count shrinks. Freeing is where the design lives: frames
  * that come back *coalesce* with their free neighbours, so after any work that
