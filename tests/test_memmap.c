@@ -164,21 +164,38 @@ static void assert_same_ranges(const struct pmm_range *got, size_t ngot,
                      (unsigned long long)exp[i].base, (unsigned long long)exp[i].end);
 }
 
+/* Fill `want` as the brute force sees the case. */
+static void compute_reference(const struct mem_region *map, size_t count,
+                              const struct pmm_range *reserved, size_t nreserved, uint64_t limit,
+                              uint64_t origin, uint64_t span_units)
+{
+    memset(&want, 0, sizeof(want));
+    reference_resolve(map, count, origin, span_units);
+    reference_carve(reserved, nreserved, limit);
+}
+
+/* pmm's ram[], avail[] and statistics must be the reference's; `when` prefixes the names. */
+static void assert_pmm_is_reference(const char *when, unsigned seed)
+{
+    char what[32];
+    snprintf(what, sizeof(what), "%sram", when);
+    assert_same_ranges(pmm.ram, pmm.ram_count, want.ram, want.ram_count, what, seed);
+    snprintf(what, sizeof(what), "%savail", when);
+    assert_same_ranges(pmm.avail, pmm.avail_count, want.avail, want.avail_count, what, seed);
+    assert_int_equal(pmm.stats.total_bytes, want.total);
+    assert_int_equal(pmm.stats.usable_bytes, want.usable);
+    assert_int_equal(pmm.stats.reserved_bytes, want.reserved);
+    assert_int_equal(pmm.stats.unreachable_bytes, want.unreachable);
+}
+
 static void assert_matches_reference(const struct mem_region *map, size_t count,
                                      const struct pmm_range *reserved, size_t nreserved,
                                      uint64_t limit, uint64_t origin, uint64_t span_units,
                                      unsigned seed)
 {
-    memset(&want, 0, sizeof(want));
-    reference_resolve(map, count, origin, span_units);
-    reference_carve(reserved, nreserved, limit);
+    compute_reference(map, count, reserved, nreserved, limit, origin, span_units);
     assert_int_equal(run_memmap(map, count, reserved, nreserved, limit), 0);
-    assert_same_ranges(pmm.ram, pmm.ram_count, want.ram, want.ram_count, "ram", seed);
-    assert_same_ranges(pmm.avail, pmm.avail_count, want.avail, want.avail_count, "avail", seed);
-    assert_int_equal(pmm.stats.total_bytes, want.total);
-    assert_int_equal(pmm.stats.usable_bytes, want.usable);
-    assert_int_equal(pmm.stats.reserved_bytes, want.reserved);
-    assert_int_equal(pmm.stats.unreachable_bytes, want.unreachable);
+    assert_pmm_is_reference("", seed);
 }
 
 /* The free list, run by run, must be pmm.avail: one run per free range. */
@@ -203,10 +220,7 @@ static void assert_raise_matches_reference(const struct mem_region *map, size_t 
                                            uint64_t low, uint64_t high, uint64_t origin,
                                            unsigned seed)
 {
-    memset(&want, 0, sizeof(want));
-    reference_resolve(map, count, origin, SPAN_UNITS);
-    reference_carve(reserved, nreserved, high);
-
+    compute_reference(map, count, reserved, nreserved, high, origin, SPAN_UNITS);
     struct phys_window window = {(uint64_t)(uintptr_t)ram_buffer - origin};
     memset(&pmm, 0, sizeof(pmm));
     assert_int_equal(pmm_init(&pmm, window, map, count, reserved, nreserved, paddr(low)), 0);
@@ -215,13 +229,7 @@ static void assert_raise_matches_reference(const struct mem_region *map, size_t 
     if (err)
         fail_msg("case %u: pmm_raise_limit from %#llx to %#llx failed: %s", seed,
                  (unsigned long long)low, (unsigned long long)high, pmm_strerror(err));
-    assert_same_ranges(pmm.ram, pmm.ram_count, want.ram, want.ram_count, "raised ram", seed);
-    assert_same_ranges(pmm.avail, pmm.avail_count, want.avail, want.avail_count, "raised avail",
-                       seed);
-    assert_int_equal(pmm.stats.total_bytes, want.total);
-    assert_int_equal(pmm.stats.usable_bytes, want.usable);
-    assert_int_equal(pmm.stats.reserved_bytes, want.reserved);
-    assert_int_equal(pmm.stats.unreachable_bytes, want.unreachable);
+    assert_pmm_is_reference("raised ", seed);
     assert_true(pmm.stats.unreachable_bytes <= unreachable_before);
 
     uint64_t free_bytes = 0;
