@@ -5,8 +5,13 @@
  * here does the dumbest correct thing instead: it looks at every 128-byte unit
  * of a small stretch of address space, one at a time, and at every page, one
  * at a time. Thousands of random maps and withheld lists (unsorted,
- * overlapping, empty, backwards, unaligned, with and without a limit) must give
- * the same ram[], avail[] and statistics both ways.
+ * overlapping, in order without overlaps, empty, backwards, unaligned, with and
+ * without a limit) must give the same ram[], avail[] and statistics both ways.
+ * Each case is then built again as a real PMM over a buffer standing in for
+ * RAM, with a limit that pmm_raise_limit lifts afterwards (as the kernel does
+ * once its direct map reaches past 64 GiB): the result must be what the
+ * reference gives for the higher limit, and the free list must hold exactly
+ * the free ranges.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -44,6 +49,10 @@ static uint64_t next_random(void)
 /* ---- The code under test ------------------------------------------------- */
 
 static struct pmm pmm;
+
+/* RAM for the cases that build a real PMM: the span of a case, and one page
+ * more because entries may end one unit past it. */
+static uint8_t ram_buffer[(SPAN_PAGES + 1) * PAGE_SIZE] __attribute__((aligned(4096)));
 
 static int run_memmap(const struct mem_region *map, size_t count, const struct pmm_range *reserved,
                       size_t nreserved, uint64_t limit)
@@ -155,21 +164,85 @@ static void assert_same_ranges(const struct pmm_range *got, size_t ngot,
                      (unsigned long long)exp[i].base, (unsigned long long)exp[i].end);
 }
 
+/* Fill `want` as the brute force sees the case. */
+static void compute_reference(const struct mem_region *map, size_t count,
+                              const struct pmm_range *reserved, size_t nreserved, uint64_t limit,
+                              uint64_t origin, uint64_t span_units)
+{
+    memset(&want, 0, sizeof(want));
+    reference_resolve(map, count, origin, span_units);
+    reference_carve(reserved, nreserved, limit);
+}
+
+/* pmm's ram[], avail[] and statistics must be the reference's; `when` prefixes the names. */
+static void assert_pmm_is_reference(const char *when, unsigned seed)
+{
+    char what[32];
+    snprintf(what, sizeof(what), "%sram", when);
+    assert_same_ranges(pmm.ram, pmm.ram_count, want.ram, want.ram_count, what, seed);
+    snprintf(what, sizeof(what), "%savail", when);
+    assert_same_ranges(pmm.avail, pmm.avail_count, want.avail, want.avail_count, what, seed);
+    assert_int_equal(pmm.stats.total_bytes, want.total);
+    assert_int_equal(pmm.stats.usable_bytes, want.usable);
+    assert_int_equal(pmm.stats.reserved_bytes, want.reserved);
+    assert_int_equal(pmm.stats.unreachable_bytes, want.unreachable);
+}
+
 static void assert_matches_reference(const struct mem_region *map, size_t count,
                                      const struct pmm_range *reserved, size_t nreserved,
                                      uint64_t limit, uint64_t origin, uint64_t span_units,
                                      unsigned seed)
 {
-    memset(&want, 0, sizeof(want));
-    reference_resolve(map, count, origin, span_units);
-    reference_carve(reserved, nreserved, limit);
+    compute_reference(map, count, reserved, nreserved, limit, origin, span_units);
     assert_int_equal(run_memmap(map, count, reserved, nreserved, limit), 0);
-    assert_same_ranges(pmm.ram, pmm.ram_count, want.ram, want.ram_count, "ram", seed);
-    assert_same_ranges(pmm.avail, pmm.avail_count, want.avail, want.avail_count, "avail", seed);
-    assert_int_equal(pmm.stats.total_bytes, want.total);
-    assert_int_equal(pmm.stats.usable_bytes, want.usable);
-    assert_int_equal(pmm.stats.reserved_bytes, want.reserved);
-    assert_int_equal(pmm.stats.unreachable_bytes, want.unreachable);
+    assert_pmm_is_reference("", seed);
+}
+
+/* The free list, run by run, must be pmm.avail: one run per free range. */
+static void collect_run(paddr_t base, uint64_t pages, void *ctx)
+{
+    size_t *n = ctx;
+    if (*n < pmm.avail_count &&
+        (pmm.avail[*n].base != base.addr || pmm.avail[*n].end != base.addr + pages * PAGE_SIZE))
+        fail_msg("free run %zu is %#llx + %llu pages, but free range %zu is %#llx-%#llx", *n,
+                 (unsigned long long)base.addr, (unsigned long long)pages, *n,
+                 (unsigned long long)pmm.avail[*n].base, (unsigned long long)pmm.avail[*n].end);
+    (*n)++;
+}
+
+/*
+ * Build a real PMM over ram_buffer (physical origin there) with limit `low`,
+ * then raise the limit to `high`: everything must be as the reference says
+ * for `high`, and the free list must be exactly the free ranges.
+ */
+static void assert_raise_matches_reference(const struct mem_region *map, size_t count,
+                                           const struct pmm_range *reserved, size_t nreserved,
+                                           uint64_t low, uint64_t high, uint64_t origin,
+                                           unsigned seed)
+{
+    compute_reference(map, count, reserved, nreserved, high, origin, SPAN_UNITS);
+    struct phys_window window = {(uint64_t)(uintptr_t)ram_buffer - origin};
+    memset(&pmm, 0, sizeof(pmm));
+    assert_int_equal(pmm_init(&pmm, window, map, count, reserved, nreserved, paddr(low)), 0);
+    uint64_t unreachable_before = pmm.stats.unreachable_bytes;
+    int err = pmm_raise_limit(&pmm, paddr(high), reserved, nreserved);
+    if (err)
+        fail_msg("case %u: pmm_raise_limit from %#llx to %#llx failed: %s", seed,
+                 (unsigned long long)low, (unsigned long long)high, pmm_strerror(err));
+    assert_pmm_is_reference("raised ", seed);
+    assert_true(pmm.stats.unreachable_bytes <= unreachable_before);
+
+    uint64_t free_bytes = 0;
+    for (size_t i = 0; i < want.avail_count; i++)
+        free_bytes += want.avail[i].end - want.avail[i].base;
+    assert_int_equal(pmm.stats.free_bytes, free_bytes);
+    assert_int_equal(pmm.stats.free_runs, want.avail_count);
+    size_t runs = 0;
+    pmm_for_each_run(&pmm, collect_run, &runs);
+    assert_int_equal(runs, want.avail_count);
+    const char *broken = pmm_check(&pmm);
+    if (broken)
+        fail_msg("case %u: after raising the limit, pmm_check says: %s", seed, broken);
 }
 
 /* ---- Random cases ------------------------------------------------------ */
@@ -193,24 +266,62 @@ static int compare_ranges(const void *a, const void *b)
     return (x->base > y->base) - (x->base < y->base);
 }
 
+static int compare_addresses(const void *a, const void *b)
+{
+    const uint64_t *x = a, *y = b;
+    return (*x > *y) - (*x < *y);
+}
+
+/* A map as firmware usually gives it: entries in address order, none
+ * overlapping another; some touch, some are empty. */
+static size_t in_order_map(struct mem_region *map, uint64_t origin, const uint32_t *other_types)
+{
+    size_t count = next_random() % (MAX_ENTRIES + 1);
+    uint64_t edges[2 * MAX_ENTRIES];
+    for (size_t i = 0; i < 2 * count; i++)
+        edges[i] = random_address(origin);
+    qsort(edges, 2 * count, sizeof(edges[0]), compare_addresses);
+    for (size_t i = 0; i < count; i++) {
+        uint64_t base = edges[2 * i];
+        uint64_t end = next_random() % 3 == 0 && i + 1 < count ? edges[2 * i + 2] /* touches */
+                                                               : edges[2 * i + 1];
+        uint32_t type = next_random() % 3 ? MEM_USABLE : other_types[next_random() % 5];
+        map[i] = (struct mem_region){base, next_random() % 8 == 0 ? 0 : end - base, type};
+    }
+    return count;
+}
+
+/* A limit in the case's span, now and then not on a page boundary. */
+static uint64_t random_limit(uint64_t origin)
+{
+    return random_address(origin) + next_random() % UNIT;
+}
+
 static void test_random_maps_match_brute_force(void **state)
 {
     (void)state;
-    /* Half the cases straddle the end of the first MiB, half sit above 4 GiB. */
-    const uint64_t origins[] = {LOW_MEMORY_END - 16 * PAGE_SIZE, 4ULL << 30};
+    /* A third of the cases straddle the end of the first MiB, a third sit above
+     * 4 GiB, and a third straddle 64 GiB, where the bootstrap direct map ends. */
+    const uint64_t origins[] = {LOW_MEMORY_END - 16 * PAGE_SIZE, 4ULL << 30,
+                                BOOT_DIRECT_MAP_SIZE - SPAN_PAGES / 2 * PAGE_SIZE};
     static const uint32_t other_types[] = {MEM_RESERVED, 3, 4, 5, 77};
     struct mem_region map[MAX_ENTRIES];
     struct pmm_range reserved[MAX_WITHHELD];
 
-    for (unsigned seed = 0; seed < 5000; seed++) {
-        uint64_t origin = origins[seed % 2];
-        size_t count = next_random() % (MAX_ENTRIES + 1);
-        for (size_t i = 0; i < count; i++) {
-            uint64_t a = random_address(origin), b = random_address(origin);
-            uint64_t base = a < b ? a : b;
-            uint64_t length = next_random() % 4 == 0 ? 0 : (a < b ? b - a : a - b);
-            uint32_t type = next_random() % 3 ? MEM_USABLE : other_types[next_random() % 5];
-            map[i] = (struct mem_region){base, length, type};
+    for (unsigned seed = 0; seed < 6000; seed++) {
+        uint64_t origin = origins[seed % 3];
+        size_t count = 0;
+        if (seed % 4 == 1) {
+            count = in_order_map(map, origin, other_types);
+        } else {
+            count = next_random() % (MAX_ENTRIES + 1);
+            for (size_t i = 0; i < count; i++) {
+                uint64_t a = random_address(origin), b = random_address(origin);
+                uint64_t base = a < b ? a : b;
+                uint64_t length = next_random() % 4 == 0 ? 0 : (a < b ? b - a : a - b);
+                uint32_t type = next_random() % 3 ? MEM_USABLE : other_types[next_random() % 5];
+                map[i] = (struct mem_region){base, length, type};
+            }
         }
         size_t nreserved = next_random() % 2 ? next_random() % 8 : next_random() % MAX_WITHHELD;
         for (size_t i = 0; i < nreserved; i++) {
@@ -224,9 +335,16 @@ static void test_random_maps_match_brute_force(void **state)
             qsort(map, count, sizeof(map[0]), compare_entries);
             qsort(reserved, nreserved, sizeof(reserved[0]), compare_ranges);
         }
-        uint64_t limit =
-            next_random() % 3 ? PMM_NO_LIMIT.addr : random_address(origin) + next_random() % UNIT;
+        uint64_t limit = next_random() % 3 ? PMM_NO_LIMIT.addr : random_limit(origin);
         assert_matches_reference(map, count, reserved, nreserved, limit, origin, SPAN_UNITS, seed);
+
+        /* The kernel starts with the bootstrap map's limit and raises it later. */
+        uint64_t low =
+            origin == origins[2] && seed % 2 ? BOOT_DIRECT_MAP_SIZE : random_limit(origin);
+        uint64_t high = next_random() % 2 ? PMM_NO_LIMIT.addr : random_limit(origin);
+        if (high < low)
+            high = next_random() % 4 ? low : PMM_NO_LIMIT.addr; /* raising to itself adds nothing */
+        assert_raise_matches_reference(map, count, reserved, nreserved, low, high, origin, seed);
     }
 }
 

@@ -49,17 +49,17 @@ static inline bool pmm_range_contains(const struct pmm_range *r, uint64_t p)
 }
 
 /*
- * The header at the start of each free run: 40 bytes in the run's own first
+ * The header at the start of each free run: 48 bytes in the run's own first
  * frame. Its address (through the window) is the run's first frame. The runs
  * form a doubly linked list in address order (prev, next; NULL at the ends),
  * so a freed frame can merge with the run before it and the run after it, and
- * a search tree over the same headers (left, right: mm/pmm_index.h) finds
- * those two neighbours in O(log runs) instead of walking the list.
+ * a search tree over the same headers (parent, left, right: mm/pmm_index.h)
+ * finds those two neighbours in O(log runs) instead of walking the list.
  */
 struct pmm_run {
     uint64_t pages;
-    struct pmm_run *prev, *next;  /* the runs below and above this one */
-    struct pmm_run *left, *right; /* the search tree (mm/pmm_index.c) */
+    struct pmm_run *prev, *next;           /* the runs below and above this one */
+    struct pmm_run *parent, *left, *right; /* the search tree (mm/pmm_index.c) */
 };
 
 struct pmm_stats {

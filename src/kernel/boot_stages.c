@@ -21,6 +21,7 @@
 #include "lib/string.h"
 #include "mm/kmalloc.h"
 #include "mm/pmm_boot.h"
+#include "mm/vmm_boot.h"
 #include "proc/process.h"
 
 #define KILN_VERSION "0.1"
@@ -62,27 +63,51 @@ void boot_tests_if_last(enum ktest_layer layer)
     }
 }
 
-static uint64_t free_runs_now(void)
+/* What the PMM's free list looks like now, and who else holds frames for
+ * good: the kernel heap's arenas and the kernel's page tables. */
+struct pmm_moment {
+    uint64_t runs, free_frames, heap_bytes, table_pages;
+};
+
+static struct pmm_moment pmm_moment_now(void)
 {
     struct pmm_stats st;
     pmm_get_stats(&kernel_pmm, &st);
-    return st.free_runs;
+    struct pmm_moment m = {st.free_runs, st.free_bytes / PAGE_SIZE, 0, 0};
+    if (last_layer >= KTEST_LAYER_HEAP) {
+        struct arena_heap_stats hs;
+        arena_heap_stats(&kernel_heap, &hs);
+        m.heap_bytes = hs.mapped_bytes;
+    }
+    if (last_layer >= KTEST_LAYER_VMM)
+        m.table_pages = kernel_space.table_pages;
+    return m;
 }
 
 /*
  * With the PMM up, say how many runs its free list had after pmm_init, before
  * the tests and after them: a PMM whose frees coalesce ends where it began
- * when the tests gave back all they took (ci/bench prints these figures).
+ * when the tests gave back all they took (ci/bench prints these figures). The
+ * second line says what the tests did not give back: frames the kernel heap
+ * keeps mapped (it does not unmap an arena that empties) and page tables.
  */
 void run_tests_and_power_off(void)
 {
     bool pmm_up = last_layer >= KTEST_LAYER_PMM;
-    uint64_t runs_before = pmm_up ? free_runs_now() : 0;
+    struct pmm_moment before = pmm_up ? pmm_moment_now() : (struct pmm_moment){0};
     bool passed = ktest_run(kernel_options.ktest);
-    if (pmm_up)
+    if (pmm_up) {
+        struct pmm_moment after = pmm_moment_now();
         kprintf("pmm: free runs: %llu after pmm_init, %llu before the tests, %llu after them\n",
-                (unsigned long long)pmm_boot_stats.free_runs, (unsigned long long)runs_before,
-                (unsigned long long)free_runs_now());
+                (unsigned long long)pmm_boot_stats.free_runs, (unsigned long long)before.runs,
+                (unsigned long long)after.runs);
+        kprintf("pmm: free frames: %llu before the tests, %llu after them; kernel heap mapped "
+                "%llu KiB before, %llu KiB after; kernel page tables %llu before, %llu after\n",
+                (unsigned long long)before.free_frames, (unsigned long long)after.free_frames,
+                (unsigned long long)(before.heap_bytes >> 10),
+                (unsigned long long)(after.heap_bytes >> 10),
+                (unsigned long long)before.table_pages, (unsigned long long)after.table_pages);
+    }
     power_off(passed);
 }
 

@@ -21,6 +21,9 @@
  *   edges nothing starts or ends, so the counters describe that whole piece:
  *   "other" above zero means not RAM, else "usable" above zero means RAM,
  *   else it is a hole no entry mentions. Neighbouring RAM pieces join up.
+ *   A map whose entries already come in address order without overlapping
+ *   (QEMU's, Bochs's, most firmware's) needs none of that: no byte is covered
+ *   twice, so one look along the map finds its usable stretches.
  *
  *   Carving. Grow each withheld range outward to whole pages and sort the
  *   ranges by where they start. The RAM ranges are already sorted, so walk
@@ -217,10 +220,58 @@ static int take_piece(struct pmm *pmm, struct resolver *r, uint64_t next)
     return err;
 }
 
+/* Do the map's non-empty entries come in address order, none overlapping the
+ * one before? One look along the map. */
+static bool in_order_and_apart(const struct mem_region *map, size_t count)
+{
+    uint64_t end = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (map[i].length == 0)
+            continue;
+        if (map[i].base < end)
+            return false;
+        end = entry_end(&map[i]);
+    }
+    return true;
+}
+
+/*
+ * The same result as the sweep below, for a map in order with no overlaps
+ * (what QEMU, Bochs and most firmware give): no byte is covered twice, so no
+ * type has to win over another. Each entry counts once, and usable entries
+ * that touch join into one stretch of RAM.
+ */
+static int resolve_in_order(struct pmm *pmm, const struct mem_region *map, size_t count)
+{
+    bool in_usable = false;
+    uint64_t start = 0, end = 0; /* the usable stretch so far */
+    for (size_t i = 0; i < count; i++) {
+        if (map[i].length == 0)
+            continue;
+        uint64_t base = map[i].base, top = entry_end(&map[i]);
+        pmm->stats.total_bytes += top - base;
+        bool usable = map[i].type == MEM_USABLE;
+        if (in_usable && (!usable || base != end)) {
+            int err = add_ram(pmm, start, end);
+            if (err)
+                return err;
+            in_usable = false;
+        }
+        if (usable && !in_usable) {
+            start = base;
+            in_usable = true;
+        }
+        end = top;
+    }
+    return in_usable ? add_ram(pmm, start, end) : 0;
+}
+
 int memmap_resolve(struct pmm *pmm, const struct mem_region *map, size_t count)
 {
     if (count > MEMMAP_MAX_ENTRIES)
         return PMM_ERR_TOO_MANY_RANGES;
+    if (in_order_and_apart(map, count))
+        return resolve_in_order(pmm, map, count);
     uint16_t edges[2 * MEMMAP_MAX_ENTRIES];
     size_t nedges = 0;
     for (size_t i = 0; i < count; i++) {

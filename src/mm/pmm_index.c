@@ -3,8 +3,22 @@
  *
  * Nodes are the run headers themselves, compared by their addresses through
  * the window (the window's offset is the same for every frame, so virtual
- * order is physical order). Every function recurses at most as deep as the
- * tree, which is O(log runs) with high probability.
+ * order is physical order). Each node also has a priority, computed from its
+ * address; a parent never has a lower priority than its children.
+ *
+ * Changing the tree never starts at the root. A new run is hung where the
+ * list says it belongs, as a leaf beside its list neighbour, and rotated up
+ * while it outranks its parent. A run that leaves is rotated down until it
+ * has at most one child, then its child takes its place. One rotation turns
+ * an edge around and keeps the address order:
+ *
+ *          p                 n
+ *         / \               / \
+ *        n   c    <-->     a   p
+ *       / \                   / \
+ *      a   b                 b   c
+ *
+ * Only the search (pmm_index_floor) walks down from the root.
  */
 #include "mm/pmm_index.h"
 
@@ -22,69 +36,71 @@ static uint64_t priority(const struct pmm_run *run)
     return x ^ (x >> 31);
 }
 
-/* Put n into the tree rooted at t (n is below t's key space or above: any place). */
-static struct pmm_run *insert(struct pmm_run *t, struct pmm_run *n)
+/* Put n where old was under parent (at the root when parent is NULL). */
+static void replace_child(struct pmm *pmm, struct pmm_run *parent, struct pmm_run *old,
+                          struct pmm_run *n)
 {
-    if (t == NULL)
-        return n;
-    if ((uintptr_t)n < (uintptr_t)t) {
-        t->left = insert(t->left, n);
-        if (priority(t->left) > priority(t)) { /* rotate right: the child rises */
-            struct pmm_run *l = t->left;
-            t->left = l->right;
-            l->right = t;
-            return l;
-        }
-    } else {
-        t->right = insert(t->right, n);
-        if (priority(t->right) > priority(t)) { /* rotate left */
-            struct pmm_run *r = t->right;
-            t->right = r->left;
-            r->left = t;
-            return r;
-        }
-    }
-    return t;
-}
-
-/* One tree from a and b, every node of a below every node of b. */
-static struct pmm_run *join(struct pmm_run *a, struct pmm_run *b)
-{
-    if (a == NULL)
-        return b;
-    if (b == NULL)
-        return a;
-    if (priority(a) > priority(b)) {
-        a->right = join(a->right, b);
-        return a;
-    }
-    b->left = join(a, b->left);
-    return b;
-}
-
-static struct pmm_run *remove(struct pmm_run *t, struct pmm_run *n)
-{
-    if (t == NULL)
-        return NULL; /* not in the tree: nothing to take out */
-    if (t == n)
-        return join(t->left, t->right);
-    if ((uintptr_t)n < (uintptr_t)t)
-        t->left = remove(t->left, n);
+    if (parent == NULL)
+        pmm->index = n;
+    else if (parent->left == old)
+        parent->left = n;
     else
-        t->right = remove(t->right, n);
-    return t;
+        parent->right = n;
+    if (n)
+        n->parent = parent;
+}
+
+/* Rotate n above its parent p (the picture at the top of the file). */
+static void rotate_up(struct pmm *pmm, struct pmm_run *n)
+{
+    struct pmm_run *p = n->parent;
+    replace_child(pmm, p->parent, p, n);
+    if (p->left == n) { /* n was the left child: p becomes its right child */
+        p->left = n->right;
+        if (p->left)
+            p->left->parent = p;
+        n->right = p;
+    } else {
+        p->right = n->left;
+        if (p->right)
+            p->right->parent = p;
+        n->left = p;
+    }
+    p->parent = n;
 }
 
 void pmm_index_insert(struct pmm *pmm, struct pmm_run *run)
 {
+    struct pmm_run *below = run->prev, *above = run->next;
     run->left = run->right = NULL;
-    pmm->index = insert(pmm->index, run);
+    /*
+     * In a search tree, the run just below has no right child, or else the
+     * run just above lies in that right subtree as its lowest node and so has
+     * no left child. Either free place is where run belongs.
+     */
+    if (below && below->right == NULL) {
+        below->right = run;
+        run->parent = below;
+    } else if (above) {
+        above->left = run;
+        run->parent = above;
+    } else {
+        run->parent = NULL; /* the only run */
+        pmm->index = run;
+    }
+    uint64_t rank = priority(run);
+    while (run->parent && rank > priority(run->parent))
+        rotate_up(pmm, run);
 }
 
 void pmm_index_remove(struct pmm *pmm, struct pmm_run *run)
 {
-    pmm->index = remove(pmm->index, run);
-    run->left = run->right = NULL;
+    /* Sink below the child that must rise, until one side is empty. The
+     * lowest run has no left child, so it never sinks. */
+    while (run->left && run->right)
+        rotate_up(pmm, priority(run->left) > priority(run->right) ? run->left : run->right);
+    replace_child(pmm, run->parent, run, run->left ? run->left : run->right);
+    run->parent = run->left = run->right = NULL;
 }
 
 struct pmm_run *pmm_index_floor(const struct pmm *pmm, uint64_t p)
@@ -102,12 +118,29 @@ struct pmm_run *pmm_index_floor(const struct pmm *pmm, uint64_t p)
     return best;
 }
 
-static uint64_t count(const struct pmm_run *t)
+/* Check the subtree at t, whose nodes must lie in (low, high), and count it. */
+static const char *check(const struct pmm_run *t, uintptr_t low, uintptr_t high, uint64_t *count)
 {
-    return t ? 1 + count(t->left) + count(t->right) : 0;
+    if (t == NULL)
+        return NULL;
+    if ((uintptr_t)t <= low || (uintptr_t)t >= high)
+        return "a run is on the wrong side of a search-tree node";
+    const struct pmm_run *child[2] = {t->left, t->right};
+    for (int i = 0; i < 2; i++) {
+        if (child[i] && child[i]->parent != t)
+            return "a search-tree child's parent link does not name its parent";
+        if (child[i] && priority(child[i]) > priority(t))
+            return "a search-tree child outranks its parent";
+    }
+    ++*count;
+    const char *err = check(t->left, low, (uintptr_t)t, count);
+    return err ? err : check(t->right, (uintptr_t)t, high, count);
 }
 
-uint64_t pmm_index_count(const struct pmm *pmm)
+const char *pmm_index_check(const struct pmm *pmm, uint64_t *count)
 {
-    return count(pmm->index);
+    *count = 0;
+    if (pmm->index && pmm->index->parent != NULL)
+        return "the search tree's root has a parent";
+    return check(pmm->index, 0, UINTPTR_MAX, count);
 }
