@@ -9,7 +9,8 @@
 #   kiln_fuzz_target(NAME SOURCES file... SECONDS n [DEPENDS file...] [OUTPUT path] [TARGET name])
 #       a libFuzzer binary built with clang (build/fuzz/fuzz_NAME, make target fuzz_NAME
 #       unless OUTPUT and TARGET say otherwise); CTest: fuzz.NAME-short, a run of n
-#       seconds with seed 1. Nothing is registered when CMake finds no clang.
+#       seconds with seed 1. Nothing is registered when CMake finds no clang, or with
+#       -DKILN_FUZZ=OFF (the student preset).
 #   kiln_boot_test(TEST-NAME ARGS ci/boot-argument... [EXPECT part...])
 #       one boot through ci/boot (--build-dir is added). Without EXPECT the test passes
 #       on ci/boot's exit status; with EXPECT it passes when the output matches the
@@ -24,10 +25,17 @@
 find_library(CMOCKA_LIBRARY cmocka REQUIRED)
 set(KILN_SANITIZERS -fsanitize=address,undefined -fno-sanitize-recover=all)
 
-# libFuzzer needs clang whichever compiler builds the rest.
-find_program(CLANG_FOR_FUZZING NAMES clang clang-14 clang-15 clang-16)
-if(NOT CLANG_FOR_FUZZING)
-  message(WARNING "clang not found: the libFuzzer targets are not built (ci/install-deps installs it)")
+# libFuzzer needs clang whichever compiler builds the rest. KILN_FUZZ=OFF (the
+# student preset) leaves the fuzz targets out: they are most of a first build's
+# time, and a student's loop never runs them.
+option(KILN_FUZZ "build the libFuzzer targets (with clang) and register fuzz.* tests" ON)
+if(KILN_FUZZ)
+  find_program(CLANG_FOR_FUZZING NAMES clang clang-14 clang-15 clang-16)
+  if(NOT CLANG_FOR_FUZZING)
+    message(WARNING "clang not found: the libFuzzer targets are not built (ci/install-deps installs it)")
+  endif()
+else()
+  unset(CLANG_FOR_FUZZING CACHE)
 endif()
 
 # How ci/boot is started for this build tree.
