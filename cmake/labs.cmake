@@ -18,3 +18,11 @@ set_tests_properties(handout.tool PROPERTIES TIMEOUT 120)
 add_test(NAME handouts.check COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/ci/check-handouts
   --work ${CMAKE_BINARY_DIR}/handouts)
 set_tests_properties(handouts.check PROPERTIES TIMEOUT 900 RESOURCE_LOCK cpu-heavy)
+
+# docs.commands    tests/test_docs_commands.py: every command of docs/students.md
+#                  and docs/labs/*.md, typed at the top of a fresh handout of its lab
+#                  (it must succeed, or fail only as the lab's stubs make it fail) and
+#                  against the lab's solution (it must succeed). A few minutes on two
+#                  busy cores (one handout build, then only what each lab changes).
+add_test(NAME docs.commands COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_docs_commands.py)
+set_tests_properties(docs.commands PROPERTIES TIMEOUT 1800 RESOURCE_LOCK cpu-heavy)
