@@ -28,7 +28,8 @@ static char panic_message[512];
 
 /* The sanitizers' symbolizer (the host tests run under ASan and UBSan); weak,
  * so a program without a sanitizer still links, and only loses the lines. */
-void __sanitizer_symbolize_pc(void *pc, const char *fmt, char *out, size_t size) __attribute__((weak));
+void __sanitizer_symbolize_pc(void *pc, const char *fmt, char *out, size_t size)
+    __attribute__((weak));
 
 /* One frame of the stack: function, file (relative to the source tree), line. */
 struct panic_frame {
@@ -97,11 +98,12 @@ void panic(const char *fmt, ...)
             static char where[1280];
             int used = 0;
             if (raised.line != 0)
-                used = snprintf(where, sizeof(where), "panic() called in %s (%s:%d), ", raised.function,
-                                raised.file, raised.line);
+                used = snprintf(where, sizeof(where), "panic() called in %s (%s:%d), ",
+                                raised.function, raised.file, raised.line);
             for (int i = 0; i < found && used >= 0 && (size_t)used < sizeof(where); i++)
                 used += snprintf(where + used, sizeof(where) - (size_t)used, "%s%s (%s:%d)",
-                                 i == 0 ? "from " : " <- ", calls[i].function, calls[i].file, calls[i].line);
+                                 i == 0 ? "from " : " <- ", calls[i].function, calls[i].file,
+                                 calls[i].line);
             print_error("ERROR: unexpected panic: %s [%s]\n", panic_message, where);
             _fail(calls[0].file, calls[0].line);
         }
@@ -113,8 +115,8 @@ void panic(const char *fmt, ...)
 }
 
 /* For EXPECT_PANIC: a missing word fails at the EXPECT_PANIC's own line. */
-static inline void assert_panic_mentions(const char *call, const char *const *words, const char *file,
-                                         int line)
+static inline void assert_panic_mentions(const char *call, const char *const *words,
+                                         const char *file, int line)
 {
     for (size_t i = 0; words[i] != NULL; i++)
         if (strstr(panic_message, words[i]) == NULL) {
@@ -134,7 +136,8 @@ static inline void assert_panic_mentions(const char *call, const char *const *wo
             panic_expected = false;                                                                \
             fail_msg("%s returned, but it should have panicked", #call);                           \
         }                                                                                          \
-        assert_panic_mentions(#call, (const char *const[]){__VA_ARGS__, NULL}, __FILE__, __LINE__); \
+        assert_panic_mentions(#call, (const char *const[]){__VA_ARGS__, NULL}, __FILE__,           \
+                              __LINE__);                                                           \
     } while (0)
 
 #endif

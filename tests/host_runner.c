@@ -95,33 +95,25 @@ static bool result_line(const char *line, size_t len, const char *tag, const cha
 }
 
 /* The first frame of a sanitizer's stack trace in kiln's own source, as
- * "FUNCTION FILE:LINE" (from "    #3 0x55d1 in new_run /…/src/mm/pmm.c:93"). */
+ * "FUNCTION (FILE:LINE)" (from "    #3 0x55d1 in new_run /.../src/mm/pmm.c:93"). */
 static void first_own_frame(const char *text, char *where, size_t size)
 {
     where[0] = '\0';
-    for (const char *line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
-        const char *in = strstr(line, " in ");
-        const char *end = strchr(line, '\n');
-        size_t len = end ? (size_t)(end - line) : strlen(line);
-        while (len && *line == ' ')
-            line++, len--;
-        if (line[0] != '#' || in == NULL || (end && in > end))
-            continue;
-        const char *func = in + 4, *file = strchr(func, ' ');
-        if (file == NULL || (end && file > end))
-            continue;
-        file++;
-#ifdef KILN_SOURCE_DIR /* "/…/kiln/", from kiln_host_test */
-        const char *own = starts_with(file, KILN_SOURCE_DIR) ? file + strlen(KILN_SOURCE_DIR) : NULL;
-#else
-        const char *own = NULL;
-#endif
-        if (own == NULL || own >= line + len)
-            continue;
-        snprintf(where, size, "%.*s (%.*s)", (int)(file - 1 - func), func,
-                 (int)(line + len - own), own);
-        return;
+#ifdef KILN_SOURCE_DIR /* "/.../kiln/", from kiln_host_test */
+    for (const char *line = text; line != NULL && *line != '\0';) {
+        char function[128], file[512];
+        if (sscanf(line, " #%*u %*s in %127s %511s", function, file) == 2 &&
+            starts_with(file, KILN_SOURCE_DIR)) {
+            snprintf(where, size, "%s (%s)", function, file + strlen(KILN_SOURCE_DIR));
+            return;
+        }
+        line = strchr(line, '\n');
+        line = line != NULL ? line + 1 : NULL;
     }
+#else
+    (void)text;
+    (void)size;
+#endif
 }
 
 /* The kind of a sanitizer's report, as "AddressSanitizer: heap-buffer-overflow"
@@ -201,7 +193,8 @@ static struct case_result run_case(const char *group_name, const struct CMUnitTe
         close(pipefd[1]);
         setvbuf(stdout, NULL, _IOLBF, 0);
         setvbuf(stderr, NULL, _IONBF, 0);
-        int failed = __real__cmocka_run_group_tests(group_name, test, 1, group_setup, group_teardown);
+        int failed =
+            __real__cmocka_run_group_tests(group_name, test, 1, group_setup, group_teardown);
         fflush(stdout);
         exit(failed > 0 ? 1 : 0);
     }
@@ -241,9 +234,10 @@ static struct case_result run_case(const char *group_name, const struct CMUnitTe
         } else if (!summary && (result_line(line, len, "[  FAILED  ]", test->name) ||
                                 result_line(line, len, "[  ERROR   ]", test->name))) {
             result.finished = result.failed = true;
-        } else if (summary && (starts_with(line, "[  PASSED  ]") || starts_with(line, "[  FAILED  ]") ||
-                               starts_with(line, "[  SKIPPED ]") || strstr(line, "FAILED TEST(S)") ||
-                               len == 0)) {
+        } else if (summary &&
+                   (starts_with(line, "[  PASSED  ]") || starts_with(line, "[  FAILED  ]") ||
+                    starts_with(line, "[  SKIPPED ]") || strstr(line, "FAILED TEST(S)") ||
+                    len == 0)) {
             drop = true;
         }
         if (!drop) {
@@ -260,11 +254,12 @@ static struct case_result run_case(const char *group_name, const struct CMUnitTe
         /* It crashed, hung or never started: say so first, then its output. */
         first_own_frame(kept.text, where, sizeof(where));
         sanitizer_kind(kept.text, kind, sizeof(kind));
-        snprintf(note, sizeof(note),
-                 "[  ERROR   ] --- this test %s: %s%s%s%s%sthe test program %s (only this test is lost: "
-                 "each test runs in a process of its own)\n",
-                 result.ran ? "crashed" : "did not start", kind, kind[0] ? ", " : "",
-                 where[0] ? "first in kiln's code at " : "", where, where[0] ? "; " : "", how);
+        snprintf(
+            note, sizeof(note),
+            "[  ERROR   ] --- this test %s: %s%s%s%s%sthe test program %s (only this test is lost: "
+            "each test runs in a process of its own)\n",
+            result.ran ? "crashed" : "did not start", kind, kind[0] ? ", " : "",
+            where[0] ? "first in kiln's code at " : "", where, where[0] ? "; " : "", how);
         if (!result.ran)
             printf("[ RUN      ] %s\n", test->name);
         char *rest = kept.text ? kept.text : "";
