@@ -25,8 +25,11 @@ and labs/README.md use lab 2's examples); a comment line
 (the instructor's commands in labs/README.md), and SKIP below lists the
 commands that cannot run here, each with its reason (interactive sessions,
 Bochs and large-memory boots, ci/grade, which ci/check-handouts runs in every
-handout). Each page's hand-in commands (git commit, git archive) run too, and
-the archive is checked to hold the student's committed work.
+handout; against a solution, the direct runs of build/host_* programs, whose
+CTest test the page's ctest command has just run). Each page's hand-in
+commands (git commit, git archive) run too, and the archive is checked to hold
+the student's committed work. It prints each command with its exit status and
+time, each skip with its reason, and the CPU time of the whole.
 
 Python 3 standard library; needs what a handout build needs. CTest:
 docs.commands (cmake/labs.cmake; instructor-only, as it makes handouts).
@@ -36,6 +39,7 @@ import argparse
 import glob
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -215,6 +219,10 @@ class Runner:
         self.skipped += [(where, reason) for where, reason in skipped_blocks]
         for c in commands:
             reason = skip_reason(c)
+            if solved and re.match(r"^build/host_\S+$", c.text):
+                # The program ran as written in the handout; against the solution
+                # its CTest test (the page's ctest command) has just run it.
+                reason = "run in the handout; against the solution its CTest test runs it"
             if reason:
                 self.skipped.append((c.where(), reason))
                 continue
@@ -311,16 +319,19 @@ def main():
         finally:
             if not args.keep:
                 shutil.rmtree(work, ignore_errors=True)
-    for where, reason in runner.skipped:
+    for where, reason in sorted(set(runner.skipped)):
         print(f"docs.commands: skipped {where}: {reason}")
     elapsed = time.monotonic() - started
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    elapsed_cpu = usage.ru_utime + usage.ru_stime
     if runner.problems:
         for problem in runner.problems:
             print(f"docs.commands: FAIL: {problem}")
-        print(f"docs.commands: {len(runner.problems)} problem(s) in {runner.ran} commands [{elapsed:.0f} s]")
+        print(f"docs.commands: {len(runner.problems)} problem(s) in {runner.ran} commands "
+              f"[{elapsed:.0f} s, {elapsed_cpu:.0f} s of CPU]")
         return 1
     print(f"docs.commands: PASS: {runner.ran} commands ran as the docs say in fresh handouts and "
-          f"against the solutions, {len(runner.skipped)} skipped [{elapsed:.0f} s]")
+          f"against the solutions, {len(set(runner.skipped))} skipped [{elapsed:.0f} s, {elapsed_cpu:.0f} s of CPU]")
     return 0
 
 
