@@ -14,6 +14,7 @@ tool now writes. CTest: handout.tool (cmake/labs.cmake).
 """
 
 import json
+import re
 import os
 import shutil
 import stat
@@ -301,6 +302,59 @@ int use(const struct pair *p)
     return pick(p, 0, 0) + sum(p, twice, 0) + table[0](1, 2);
 }
 """
+
+
+class WhatAStudentReceives(TreeTest):
+    """The handout is a git repository with one commit, and its README lists only what it holds."""
+
+    README = textwrap.dedent("""\
+        # made-up kiln
+
+        | what | command |
+        | --- | --- |
+        | run it | `ci/run-me` |
+        | make a handout | `ci/make-handout --lab N --out DIR` |
+        | the grader's tests | `tests/grade/` and `cmake/labs.cmake` |
+        | notes | `instructor/answers.md` |
+        """)
+
+    def git(self, *args):
+        r = subprocess.run(["git", "-C", self.out, *args], capture_output=True, text=True,
+                           env={"PATH": os.environ["PATH"], "HOME": self.tmp})  # no git configuration
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout
+
+    def test_the_handout_is_a_git_repository_with_one_clean_commit(self):
+        subprocess.run(["git", "-C", self.root, "init", "-q"], check=True)  # the solution's own repository
+        subprocess.run(["git", "-C", self.root, "add", "-A"], check=True)
+        self.handout(2)
+        self.assertEqual(self.git("log", "--format=%an|%s").splitlines(),
+                         ["kiln handout|kiln: the handout of lab 2"])
+        self.assertEqual(self.git("status", "--porcelain"), "", "every file of the handout is committed")
+        self.assertEqual(self.git("rev-parse", "--abbrev-ref", "HEAD").strip(), "main")
+        committed = sorted(self.git("ls-files").splitlines())
+        self.assertIn("src/good.c", committed)
+        self.assertNotIn("ci/make-handout", committed)
+        self.assertEqual(self.git("show", "HEAD:src/good.c"), read(self.out, "src/good.c"),
+                         "the commit holds the stubbed file, not the solution")
+
+    def test_a_student_commit_on_top_shows_only_their_work(self):
+        self.handout(2)
+        with open(os.path.join(self.out, "src/good.c"), "a", encoding="utf-8") as f:
+            f.write("/* my work */\n")
+        self.git("-c", "user.name=s", "-c", "user.email=s@invalid", "commit", "-qam", "lab 2")
+        self.assertEqual(self.git("diff", "--name-only", "HEAD~1").split(), ["src/good.c"])
+
+    def test_readme_drops_the_lines_naming_what_the_handout_leaves_out(self):
+        write(self.root, "README.md", self.README)
+        text = self.handout(2, "README.md")
+        self.assertIn("`ci/run-me`", text)
+        for absent in ("make-handout", "tests/grade/", "instructor/"):
+            self.assertNotIn(absent, text)
+        self.assertEqual(text.splitlines()[:3], [
+            "# made-up kiln", "",
+            "**This is the handout of lab 2: lab 2.** Start with [docs/students.md](docs/students.md) "
+            "(building, testing and handing in) and [docs/labs/lab2.md](docs/labs/lab2.md) (what to write)."])
 
 
 class CScanInHandouts(TreeTest):
@@ -637,6 +691,26 @@ class RealRepository(unittest.TestCase):
                     where = f"{path}:{number}: {line.strip()}"
                     self.assertNotRegex(line, r"LAB \d+ STUB: *(\(void\)\w+; *)+\*/", where)
                     self.assertNotRegex(line, r"__attribute__\(\([^)]*\bunused\b", where)
+
+    def test_a_real_handout_readme_names_only_files_it_holds(self):
+        """Every path in a code span of the lab 2 handout's README (`ci/grade --lab 2`,
+        `src/mm/`, `docs/pmm.md`...) exists in the handout."""
+        with tempfile.TemporaryDirectory(prefix="kiln-handout-readme-") as tmp:
+            out = os.path.join(tmp, "lab2")
+            r = subprocess.run([sys.executable, TOOL, "--lab", "2", "--out", out, "--untracked"],
+                               capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            text = read(out, "README.md")
+            self.assertIn("This is the handout of lab 2", text)
+            paths = set()
+            for span in re.findall(r"`([^`]+)`", text) + re.findall(r"\]\(([^)]+)\)", text):
+                first = span.split()[0] if span.split() else ""
+                first = first[2:] if first.startswith("./") else first
+                if "/" in first and not first.startswith(("http", "/", "-")) and "ADDR" not in first:
+                    paths.add(first.rstrip(",;:."))
+            self.assertGreater(len(paths), 10, "the README names the tree's folders and tools")
+            missing = sorted(p for p in paths if not os.path.exists(os.path.join(out, p)))
+            self.assertEqual(missing, [], "the handout's README names files the handout does not hold")
 
 
 if __name__ == "__main__":
