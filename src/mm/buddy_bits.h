@@ -61,6 +61,61 @@ static inline bool is_allocated(const struct buddy *b, uintptr_t a)
     return bit_get(b->bits, alloc_index(b, a));
 }
 
+/*
+ * The order record of a block in use. A block of order k >= 1 covers 2^k
+ * allocated bits, and only the first one (its start) means "in use here": the
+ * others are free to hold the block's order, so free() finds it in O(1)
+ * instead of walking up the split bits. For the block whose allocated bit is i:
+ *
+ *   order 0   nothing more (its parent, an order-1 block, is split)
+ *   order 1   bit i + 1 set
+ *   order 2   bit i + 1 clear, bit i + 2 set
+ *   order 3+  bits i + 1 and i + 2 clear, bits i + 3 .. i + 7 hold the order
+ *
+ * Every bit named lies inside the block itself, so no other block's bits are
+ * touched. A pointer into the middle of a block may land on one of these set
+ * bits and look like a start: order_of_block_in_use checks the order read
+ * against the split bits before it believes it (buddy.c).
+ */
+#define ORDER_FIELD_SHIFT 3 /* order 3+: the order's 5 bits start at i + 3 */
+#define ORDER_FIELD_BITS 5
+
+/* Read n (<= 8) bits starting at bit i, lowest first. */
+static inline unsigned bits_read(const uint8_t *bits, size_t i, unsigned n)
+{
+    unsigned v = bits[i >> 3] >> (i & 7);
+    if ((i & 7) + n > 8)
+        v |= (unsigned)bits[(i >> 3) + 1] << (8 - (i & 7));
+    return v & ((1u << n) - 1);
+}
+
+/* Write n (<= 8) bits starting at bit i. */
+static inline void bits_write(uint8_t *bits, size_t i, unsigned n, unsigned v)
+{
+    for (unsigned j = 0; j < n; j++) {
+        if ((v >> j) & 1)
+            bit_set(bits, i + j);
+        else
+            bit_clear(bits, i + j);
+    }
+}
+
+/* Write (set) or erase (clear) the order record of the order-k block in use at a. */
+static inline void order_record(struct buddy *b, uintptr_t a, unsigned k, bool write)
+{
+    size_t i = alloc_index(b, a);
+    if (k == 0)
+        return;
+    if (k <= 2) {
+        if (write)
+            bit_set(b->bits, i + k);
+        else
+            bit_clear(b->bits, i + k);
+        return;
+    }
+    bits_write(b->bits, i + ORDER_FIELD_SHIFT, ORDER_FIELD_BITS, write ? k : 0);
+}
+
 /* Where the split bit of the order-k block holding a is (1 <= k <= top);
  * false when that block does not lie wholly inside the region, and so has none. */
 static inline bool split_index(const struct buddy *b, unsigned k, uintptr_t a, size_t *index)
