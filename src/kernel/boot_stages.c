@@ -93,6 +93,7 @@ void heap_stage_init(void)
         kprintf("kiln: warning: heap=%s is not an allocator (buddy, list or slab); using buddy\n",
                 kernel_options.heap);
     kmalloc_init(backend);
+    kmalloc_trace = kernel_options.heaptrace;
 }
 
 void run_user_programs(void)
