@@ -13,9 +13,9 @@
  *   kmalloc  4,096 live blocks of 16-512 bytes, most of them small (35% up
  *            to 32 B, 30% to 64, 20% to 128, 10% to 256, 5% to 512); timed:
  *            200,000 free-and-allocate steps
- *   kernel   (with --kernel-trace FILE) every kmalloc and kfree of a kiln
- *            boot, recorded with heaptrace on the kernel command line and
- *            turned into "slot size" lines by ci/bench-heap; all timed
+ *   NAME     (with --trace-file NAME FILE) a trace from a file of "slot
+ *            size" lines; ci/bench-heap records kiln's own kmalloc and kfree
+ *            calls with heaptrace on the kernel command line; all timed
  *
  * Four allocators: slab (slab caches on the buddy), buddy, list and glibc.
  * Each works behind the same struct allocator (glibc too, through a small
@@ -551,16 +551,20 @@ static int run_pairs(size_t n, enum kind kind, bool cold)
 static int usage(void)
 {
     fprintf(stderr,
-            "usage: bench_heap [--trace fill64|churn|kmalloc|kernel] [--alloc slab|buddy|list|glibc]"
-            " [--kernel-trace FILE] [--utilization|--timing]\n"
+            "usage: bench_heap [--trace NAME] [--alloc slab|buddy|list|glibc]"
+            " [--trace-file NAME FILE]... [--utilization|--timing]\n"
             "       bench_heap --pairs N --alloc slab|buddy|list|glibc [--cold]\n"
-            "       bench_heap --replay fill64|churn|kmalloc|kernel --alloc KIND [--kernel-trace "
-            "FILE]\n"
+            "       bench_heap --replay NAME --alloc KIND [--trace-file NAME FILE]...\n"
             "       bench_heap --lookups N ORDER\n");
     return 2;
 }
 
-static const char *kernel_trace_path;
+/* Traces recorded elsewhere: --trace-file NAME FILE (ci/bench-heap records kiln's own). */
+#define MAX_TRACE_FILES 4
+static struct {
+    const char *name, *path;
+} trace_files[MAX_TRACE_FILES];
+static unsigned trace_file_count;
 
 /* The trace called name (the seeded ones are made in order, from one seed,
  * so each is the same whichever is asked for); ops == NULL if unknown. */
@@ -575,8 +579,9 @@ static struct trace make_trace(const char *name)
     free(churn.ops);
     if (strcmp(name, "kmalloc") == 0)
         return trace_churn("kmalloc", 4096, 200000, kmalloc_like);
-    if (strcmp(name, "kernel") == 0 && kernel_trace_path != NULL)
-        return trace_file("kernel", kernel_trace_path);
+    for (unsigned i = 0; i < trace_file_count; i++)
+        if (strcmp(name, trace_files[i].name) == 0)
+            return trace_file(trace_files[i].name, trace_files[i].path);
     return (struct trace){.name = name};
 }
 
@@ -605,8 +610,11 @@ int main(int argc, char **argv)
             unsigned order = (unsigned)strtoul(argv[i + 2], NULL, 10);
             regions_create();
             return order <= 20 ? run_lookups(n, order) : usage();
-        } else if (strcmp(argv[i], "--kernel-trace") == 0 && i + 1 < argc) {
-            kernel_trace_path = argv[++i];
+        } else if (strcmp(argv[i], "--trace-file") == 0 && i + 2 < argc &&
+                   trace_file_count < MAX_TRACE_FILES) {
+            trace_files[trace_file_count].name = argv[i + 1];
+            trace_files[trace_file_count++].path = argv[i + 2];
+            i += 2;
         } else if (strcmp(argv[i], "--cold") == 0) {
             cold = true;
         } else if (strcmp(argv[i], "--utilization") == 0) {
@@ -642,7 +650,7 @@ int main(int argc, char **argv)
     run_trace(make_trace("fill64"), time_goal, "");
     run_trace(make_trace("churn"), time_goal, "");
     run_trace(make_trace("kmalloc"), time_goal, "(goal: slab at least glibc's)");
-    if (kernel_trace_path != NULL)
-        run_trace(make_trace("kernel"), time_goal, "");
+    for (unsigned i = 0; i < trace_file_count; i++)
+        run_trace(make_trace(trace_files[i].name), time_goal, "");
     return 0;
 }

@@ -15,9 +15,10 @@
  *
  * So "the order-k block at x is free" means: it lies inside the region, its
  * parent is split, it is not split itself and no block in use starts at x.
- * The order of a block in use is kept in its own unused allocated bits (the
- * "order record", buddy_bits.h), so free() learns it in O(1) whatever the
- * order; the split bits confirm it before it is believed.
+ * A block in use of order 3 or more keeps its order in its own unused
+ * allocated bits (the "order record", buddy_bits.h); smaller ones are found by
+ * walking up at most three orders. So free() learns any order in O(1), and
+ * the split bits confirm a record before it is believed.
  *
  * The free lists are doubly linked through the free blocks (struct
  * buddy_link), so taking any block off its list is O(1). Because free memory
@@ -111,36 +112,29 @@ static bool list_unlink(struct buddy *b, unsigned k, uintptr_t x)
 
 /* ---- Finding blocks ---------------------------------------------------- */
 
-/* The order the record of the block in use at a says (buddy_bits.h), in
- * O(1): a few bit reads, whatever the order. BUDDY_ORDERS when a cannot start
- * a block with a record (it is not aligned enough, or the bits it would read
- * lie outside the region); the caller checks the answer against the split
- * bits, since a pointer into the middle of a block can land on a record bit. */
+/* The order of the block in use at a: the first of orders 0, 1, 2 whose
+ * parent is split, or else what its order record says (buddy_bits.h). O(1)
+ * whatever the order. BUDDY_ORDERS when a cannot start a block with a record
+ * (not aligned enough, or the bits it would read lie outside the region). */
 static inline unsigned recorded_order(const struct buddy *b, uintptr_t a)
 {
-    if (is_split(b, 1, a)) /* its order-1 block is split, or has no bit: order 0 */
-        return 0;
-    size_t i = alloc_index(b, a);
-    if ((a & (block_bytes(1) - 1)) != 0)
+    for (unsigned k = 0; k < ORDER_RECORD_MIN; k++)
+        if (is_split(b, k + 1, a))
+            return k;
+    size_t first = block_bytes(ORDER_RECORD_MIN);
+    if ((a & (first - 1)) != 0 || b->end - a < first)
         return BUDDY_ORDERS;
-    if (bit_get(b->bits, i + 1))
-        return 1;
-    if ((a & (block_bytes(2) - 1)) != 0 || b->end - a < block_bytes(2))
-        return BUDDY_ORDERS;
-    if (bit_get(b->bits, i + 2))
-        return 2;
-    if ((a & (block_bytes(3) - 1)) != 0 || b->end - a < block_bytes(3))
-        return BUDDY_ORDERS;
-    return bits_read(b->bits, i + ORDER_FIELD_SHIFT, ORDER_FIELD_BITS);
+    return bits_read(b->bits, alloc_index(b, a) + ORDER_FIELD_SHIFT, ORDER_FIELD_BITS);
 }
 
-/* Is the order-k block at a, as its record says, a real block: aligned to its
- * size, and a half of a split parent? A pointer into the middle of a block in
- * use fails this: its parent of that order lies inside the block, unsplit.
- * (buddy_check compares every record with the split bits in full.) */
+/* Is the order-k block at a, as found, a real block: aligned to its size, and
+ * a half of a split parent? A pointer into the middle of a block in use fails
+ * this: its parent of that order lies inside the block, unsplit. (buddy_check
+ * compares every record with the split bits in full.) */
 static inline bool record_is_true(const struct buddy *b, uintptr_t a, unsigned k)
 {
-    return k <= b->top_order && (a & (block_bytes(k) - 1)) == 0 && is_split(b, k + 1, a);
+    return k <= b->top_order && (a & (block_bytes(k) - 1)) == 0 &&
+           (k < ORDER_RECORD_MIN || is_split(b, k + 1, a));
 }
 
 /* The block (free or in use) holding a, which is in the region: walk down

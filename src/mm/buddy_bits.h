@@ -62,22 +62,19 @@ static inline bool is_allocated(const struct buddy *b, uintptr_t a)
 }
 
 /*
- * The order record of a block in use. A block of order k >= 1 covers 2^k
- * allocated bits, and only the first one (its start) means "in use here": the
- * others are free to hold the block's order, so free() finds it in O(1)
- * instead of walking up the split bits. For the block whose allocated bit is i:
- *
- *   order 0   nothing more (its parent, an order-1 block, is split)
- *   order 1   bit i + 1 set
- *   order 2   bit i + 1 clear, bit i + 2 set
- *   order 3+  bits i + 1 and i + 2 clear, bits i + 3 .. i + 7 hold the order
- *
- * Every bit named lies inside the block itself, so no other block's bits are
- * touched. A pointer into the middle of a block may land on one of these set
- * bits and look like a start: order_of_block_in_use checks the order read
- * against the split bits before it believes it (buddy.c).
+ * The order record of a block in use. A block of order k covers 2^k allocated
+ * bits, and only the first one (its start) means "in use here": from order 3
+ * (256 bytes, 8 allocated bits) on, the block keeps its order in its own bits
+ * i + 3 .. i + 7 (i: its allocated bit), so free() finds it in O(1) instead of
+ * walking up the split bits one order at a time. Blocks of orders 0 to 2 keep
+ * no record: walking up at most three orders is as cheap as reading one. Each
+ * bit named lies inside the block itself, so no other block's bits are
+ * touched. A pointer into the middle of a block may land on a set record bit
+ * and look like a start: recorded_order (buddy.c) checks what it reads
+ * against the split bits before it believes it.
  */
-#define ORDER_FIELD_SHIFT 3 /* order 3+: the order's 5 bits start at i + 3 */
+#define ORDER_RECORD_MIN 3   /* the smallest order with a record */
+#define ORDER_FIELD_SHIFT 3  /* the record's 5 bits start at i + 3 */
 #define ORDER_FIELD_BITS 5
 
 /* Read n (<= 8) bits starting at bit i, lowest first. */
@@ -103,17 +100,9 @@ static inline void bits_write(uint8_t *bits, size_t i, unsigned n, unsigned v)
 /* Write (set) or erase (clear) the order record of the order-k block in use at a. */
 static inline void order_record(struct buddy *b, uintptr_t a, unsigned k, bool write)
 {
-    size_t i = alloc_index(b, a);
-    if (k == 0)
-        return;
-    if (k <= 2) {
-        if (write)
-            bit_set(b->bits, i + k);
-        else
-            bit_clear(b->bits, i + k);
-        return;
-    }
-    bits_write(b->bits, i + ORDER_FIELD_SHIFT, ORDER_FIELD_BITS, write ? k : 0);
+    if (k >= ORDER_RECORD_MIN)
+        bits_write(b->bits, alloc_index(b, a) + ORDER_FIELD_SHIFT, ORDER_FIELD_BITS,
+                   write ? k : 0);
 }
 
 /* Where the split bit of the order-k block holding a is (1 <= k <= top);
