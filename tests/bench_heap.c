@@ -134,8 +134,8 @@ static struct allocator heap_open(enum kind kind)
 {
     uintptr_t base = (uintptr_t)bench.region;
     if (kind == SLAB) {
-        if (slab_heap_init(&bench.slab, base, REGION_SIZE, bench.slab_meta,
-                           bench.slab_meta_size) != ALLOC_OK) {
+        if (slab_heap_init(&bench.slab, base, REGION_SIZE, bench.slab_meta, bench.slab_meta_size) !=
+            ALLOC_OK) {
             fprintf(stderr, "bench_heap: slab_heap_init failed\n");
             exit(1);
         }
@@ -550,12 +550,11 @@ static int run_pairs(size_t n, enum kind kind, bool cold)
 
 static int usage(void)
 {
-    fprintf(stderr,
-            "usage: bench_heap [--trace NAME] [--alloc slab|buddy|list|glibc]"
-            " [--trace-file NAME FILE]... [--utilization|--timing]\n"
-            "       bench_heap --pairs N --alloc slab|buddy|list|glibc [--cold]\n"
-            "       bench_heap --replay NAME --alloc KIND [--trace-file NAME FILE]...\n"
-            "       bench_heap --lookups N ORDER\n");
+    fprintf(stderr, "usage: bench_heap [--trace NAME] [--alloc slab|buddy|list|glibc]"
+                    " [--trace-file NAME FILE]... [--utilization|--timing]\n"
+                    "       bench_heap --pairs N --alloc slab|buddy|list|glibc [--cold]\n"
+                    "       bench_heap --replay NAME --alloc KIND [--trace-file NAME FILE]...\n"
+                    "       bench_heap --lookups N ORDER\n");
     return 2;
 }
 

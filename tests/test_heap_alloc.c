@@ -879,8 +879,8 @@ static void test_buddy_order_records_and_middle_pointers(void **state)
         p[k] = alloc_ok(BUDDY_BLOCK_BYTES(k), "a block of each order");
     for (unsigned k = 0; k < 15; k++) {
         size_t bytes = BUDDY_BLOCK_BYTES(k);
-        EXPECT_EQ(describe("block_size of the order-%u block", k),
-                  buddy_block_size(&H.buddy, p[k]), bytes);
+        EXPECT_EQ(describe("block_size of the order-%u block", k), buddy_block_size(&H.buddy, p[k]),
+                  bytes);
         for (size_t off = 32; off < bytes && off <= 32 * 40; off += 32) {
             EXPECT_ERR(describe("free(p + %zu) of an order-%u block", off, k),
                        buddy_free(&H.buddy, p[k] + off), ALLOC_ERR_MIDDLE);

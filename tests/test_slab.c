@@ -144,8 +144,7 @@ static void test_objects_distinct_aligned_and_counted(void **state)
         EXPECT_ERR(describe("free object %d", i), slab_heap_free(&T.s, p[i]), ALLOC_OK);
     struct slab_stats after = sstats();
     EXPECT_EQ("slabs after freeing all: every empty slab went back", after.slabs, 0);
-    EXPECT_EQ("buddy free bytes after freeing all", after.buddy.free_bytes,
-              empty.buddy.free_bytes);
+    EXPECT_EQ("buddy free bytes after freeing all", after.buddy.free_bytes, empty.buddy.free_bytes);
     EXPECT_EQ("buddy free blocks after freeing all: merged back", after.buddy.free_blocks,
               empty.buddy.free_blocks);
     expect_consistent("after freeing all");
@@ -175,8 +174,7 @@ static void test_large_requests_go_to_the_buddy(void **state)
     EXPECT_ERR("last error after a too large alloc", slab_heap_last_error(&T.s),
                ALLOC_ERR_TOO_LARGE);
     EXPECT_NULL("calloc overflow", slab_heap_calloc(&T.s, SIZE_MAX / 2, 3));
-    EXPECT_ERR("last error after calloc overflow", slab_heap_last_error(&T.s),
-               ALLOC_ERR_TOO_LARGE);
+    EXPECT_ERR("last error after calloc overflow", slab_heap_last_error(&T.s), ALLOC_ERR_TOO_LARGE);
     expect_consistent("after large and small");
 }
 
@@ -194,8 +192,8 @@ static void test_bad_frees_are_reported_and_change_nothing(void **state)
     EXPECT_ERR("free(p + 16): the middle of an object in use", slab_heap_free(&T.s, p + 16),
                ALLOC_ERR_MIDDLE);
     EXPECT_ERR("free(p + 111): its last byte", slab_heap_free(&T.s, p + 111), ALLOC_ERR_MIDDLE);
-    EXPECT_ERR("free(slab start): the header, never handed out",
-               slab_heap_free(&T.s, (void *)slab), ALLOC_ERR_NOT_OURS);
+    EXPECT_ERR("free(slab start): the header, never handed out", slab_heap_free(&T.s, (void *)slab),
+               ALLOC_ERR_NOT_OURS);
     EXPECT_ERR("free(slab + 8): inside the header", slab_heap_free(&T.s, (void *)(slab + 8)),
                ALLOC_ERR_NOT_OURS);
     EXPECT_ERR("free(slab + 4095): the unused tail", slab_heap_free(&T.s, (void *)(slab + 4095)),
@@ -306,11 +304,9 @@ static void test_init_errors(void **state)
     EXPECT_ERR("unaligned base", slab_heap_init(&s, base + 32, 64 * KiB, meta, sizeof(meta)),
                ALLOC_ERR_BAD_ARGUMENT);
     EXPECT_ERR("size not a multiple of 4 KiB",
-               slab_heap_init(&s, base, 64 * KiB + 32, meta, sizeof(meta)),
-               ALLOC_ERR_BAD_ARGUMENT);
-    EXPECT_ERR("smaller than the largest slab", slab_heap_init(&s, base, 16 * KiB, meta,
-                                                               sizeof(meta)),
-               ALLOC_ERR_TOO_SMALL);
+               slab_heap_init(&s, base, 64 * KiB + 32, meta, sizeof(meta)), ALLOC_ERR_BAD_ARGUMENT);
+    EXPECT_ERR("smaller than the largest slab",
+               slab_heap_init(&s, base, 16 * KiB, meta, sizeof(meta)), ALLOC_ERR_TOO_SMALL);
     EXPECT_ERR("metadata too small", slab_heap_init(&s, base, 64 * KiB, meta, 16),
                ALLOC_ERR_METADATA);
     EXPECT_ERR("unaligned metadata",
@@ -331,10 +327,12 @@ static void test_picture_shows_caches_and_slabs(void **state)
     size_t n = slab_heap_picture(&T.s, buf, sizeof(buf));
     EXPECT_EQ("picture length", n, strlen(buf));
     const char *want[] = {
-        "slab heap ", ": 1 slabs (4 KiB) holding 1 objects (48 B), 1 large blocks (4 KiB)",
+        "slab heap ",
+        ": 1 slabs (4 KiB) holding 1 objects (48 B), 1 large blocks (4 KiB)",
         "  48 B x 84, 4K slabs: 1 slabs, 1 in use\n",
         "|+...............................| 1/84\n",
-        "buddy heap ", "4Ku 4Ku 8Kf 16Kf 32Kf\n",
+        "buddy heap ",
+        "4Ku 4Ku 8Kf 16Kf 32Kf\n",
     };
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
         if (strstr(buf, want[i]) == NULL)

@@ -56,10 +56,10 @@
 #define SLAB_MIN_ORDER 7  /* the smallest slab: a 4 KiB buddy block (order 7) */
 #define SLAB_MAX_ORDER 10 /* the largest: 32 KiB */
 #define SLAB_MAX_OBJECT 2048u
-#define SLAB_CLASSES 36           /* 16 classes of 16 B steps, 8 of 32 B, 12 of 128 B */
-#define SLAB_HEADER_BYTES 64      /* struct slab, at the start of each slab */
-#define SLAB_MAX_OBJECTS 256      /* per slab: the header's free bitmap has 256 bits */
-#define SLAB_ALIGN 16             /* every object is aligned to 16 bytes */
+#define SLAB_CLASSES 36      /* 16 classes of 16 B steps, 8 of 32 B, 12 of 128 B */
+#define SLAB_HEADER_BYTES 64 /* struct slab, at the start of each slab */
+#define SLAB_MAX_OBJECTS 256 /* per slab: the header's free bitmap has 256 bits */
+#define SLAB_ALIGN 16        /* every object is aligned to 16 bytes */
 
 /* The header at the start of every slab. */
 struct slab {
@@ -74,13 +74,13 @@ struct slab {
 /* One object cache: all its objects have the same size. */
 struct slab_cache {
     uint32_t object_size;
-    uint16_t per_slab;     /* objects in one slab */
-    uint8_t slab_order;    /* the buddy order of its slabs */
-    uint8_t cls;           /* its index */
-    uint64_t reciprocal;   /* ceil(2^32 / object_size): offset -> index without a division */
-    uintptr_t partial;     /* the first slab with a free object, 0 if none */
-    size_t slabs;          /* slabs it holds */
-    size_t in_use;         /* objects handed out */
+    uint16_t per_slab;   /* objects in one slab */
+    uint8_t slab_order;  /* the buddy order of its slabs */
+    uint8_t cls;         /* its index */
+    uint64_t reciprocal; /* ceil(2^32 / object_size): offset -> index without a division */
+    uintptr_t partial;   /* the first slab with a free object, 0 if none */
+    size_t slabs;        /* slabs it holds */
+    size_t in_use;       /* objects handed out */
 };
 
 struct slab_heap {
@@ -92,12 +92,12 @@ struct slab_heap {
 };
 
 struct slab_stats {
-    struct buddy_stats buddy;  /* of the buddy underneath (slabs count as blocks in use) */
-    size_t slabs;              /* slabs held by all caches */
-    size_t slab_bytes;         /* bytes in them */
-    size_t objects;            /* objects in use */
-    size_t object_bytes;       /* their class sizes added up */
-    size_t large_blocks;       /* buddy blocks handed out directly (larger than a class) */
+    struct buddy_stats buddy; /* of the buddy underneath (slabs count as blocks in use) */
+    size_t slabs;             /* slabs held by all caches */
+    size_t slab_bytes;        /* bytes in them */
+    size_t objects;           /* objects in use */
+    size_t object_bytes;      /* their class sizes added up */
+    size_t large_blocks;      /* buddy blocks handed out directly (larger than a class) */
     size_t large_bytes;
 };
 

@@ -32,7 +32,7 @@ static const struct option options[] = {
     {"crash", TEXT, "crash on purpose after booting: panic, page-fault, triple-fault, hang or "
                     "stack-overflow"},
     {"heap", TEXT, "which allocator backs kmalloc: buddy (the default), list or slab"},
-    {"heaptrace", FLAG, "print every kmalloc, kfree and krealloc as a record (ci/bench-heap replays them)"},
+    {"heaptrace", FLAG, "print a record per kmalloc, kfree and krealloc (ci/bench-heap)"},
     {"walk", TEXT, "print the page-table walk of addresses (walk=0xADDR[,0xADDR], or walk=space "
                    "for the whole kernel space, walk=heap for the kernel heap's picture)"},
     {"bench", TEXT, "run in-kernel benchmarks (all, or NAME[,NAME]) and power off"},

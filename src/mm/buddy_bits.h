@@ -73,8 +73,8 @@ static inline bool is_allocated(const struct buddy *b, uintptr_t a)
  * and look like a start: recorded_order (buddy.c) checks what it reads
  * against the split bits before it believes it.
  */
-#define ORDER_RECORD_MIN 3   /* the smallest order with a record */
-#define ORDER_FIELD_SHIFT 3  /* the record's 5 bits start at i + 3 */
+#define ORDER_RECORD_MIN 3  /* the smallest order with a record */
+#define ORDER_FIELD_SHIFT 3 /* the record's 5 bits start at i + 3 */
 #define ORDER_FIELD_BITS 5
 
 /* Read n (<= 8) bits starting at bit i, lowest first. */
@@ -101,8 +101,7 @@ static inline void bits_write(uint8_t *bits, size_t i, unsigned n, unsigned v)
 static inline void order_record(struct buddy *b, uintptr_t a, unsigned k, bool write)
 {
     if (k >= ORDER_RECORD_MIN)
-        bits_write(b->bits, alloc_index(b, a) + ORDER_FIELD_SHIFT, ORDER_FIELD_BITS,
-                   write ? k : 0);
+        bits_write(b->bits, alloc_index(b, a) + ORDER_FIELD_SHIFT, ORDER_FIELD_BITS, write ? k : 0);
 }
 
 /* Where the split bit of the order-k block holding a is (1 <= k <= top);

@@ -451,8 +451,8 @@ struct slab_check {
 static void check_slab(const struct slab_cache *c, uintptr_t a, const struct slab *h, void *ctx)
 {
     struct slab_check *k = ctx;
-    if (c == NULL || h->check != check_value(a, c->cls) || buddy_block_size(&k->s->buddy, (void *)a) !=
-                                                                 slab_bytes(c)) {
+    if (c == NULL || h->check != check_value(a, c->cls) ||
+        buddy_block_size(&k->s->buddy, (void *)a) != slab_bytes(c)) {
         k->bad = true;
         return;
     }
