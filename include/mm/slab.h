@@ -77,6 +77,7 @@ struct slab_cache {
     uint16_t per_slab;   /* objects in one slab */
     uint8_t slab_order;  /* the buddy order of its slabs */
     uint8_t cls;         /* its index */
+    uint32_t object_bytes; /* per_slab * object_size: where the unused tail starts */
     uint64_t reciprocal; /* ceil(2^32 / object_size): offset -> index without a division */
     uintptr_t partial;   /* the first slab with a free object, 0 if none */
     size_t slabs;        /* slabs it holds */

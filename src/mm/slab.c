@@ -27,13 +27,22 @@
 
 /* ---- Size classes ---------------------------------------------------------- */
 
-unsigned slab_class_of(size_t size)
+/* The class of every size 1..SLAB_MAX_OBJECT by 16-byte steps: class_of_16[(size + 15) / 16].
+ * Every class boundary is a multiple of 16, so a 16-byte step never straddles two. */
+static uint8_t class_of_16[SLAB_MAX_OBJECT / 16 + 1];
+
+static unsigned class_by_arithmetic(size_t size)
 {
     if (size <= 256)
         return (unsigned)((size - 1) >> 4); /* 16, 32, ... 256 */
     if (size <= 512)
         return 16 + (unsigned)((size - 257) >> 5); /* 288, 320, ... 512 */
     return 24 + (unsigned)((size - 513) >> 7);     /* 640, 768, ... 2048 */
+}
+
+unsigned slab_class_of(size_t size)
+{
+    return class_by_arithmetic(size);
 }
 
 size_t slab_class_size(unsigned cls)
@@ -157,7 +166,8 @@ struct object {
 
 /* ALLOC_OK and *o for the start of an object in use, IN_BUDDY for an address
  * on a page that is not part of a slab, or the ALLOC_ERR_* mistake. */
-static int locate(const struct slab_heap *s, uintptr_t a, struct object *o)
+static inline __attribute__((always_inline)) int locate(const struct slab_heap *s, uintptr_t a,
+                                                        struct object *o)
 {
     size_t off = a - s->buddy.base;
     if (off >= s->buddy.size)
@@ -165,18 +175,15 @@ static int locate(const struct slab_heap *s, uintptr_t a, struct object *o)
     unsigned v = s->slab_pages[off >> SLAB_PAGE_SHIFT];
     if (v == 0)
         return IN_BUDDY;
-    unsigned order = SLAB_MIN_ORDER - 1 + v;
-    if (order > SLAB_MAX_ORDER)
-        return ALLOC_ERR_CORRUPT;
-    uintptr_t slab = a & ~(BUDDY_BLOCK_BYTES(order) - 1);
+    /* The page table is outside the region and only this file writes it (1 to
+     * 4): trusted, like the buddy's bitmaps. The header is inside: checked. */
+    uintptr_t slab = a & ~(BUDDY_BLOCK_BYTES(SLAB_MIN_ORDER - 1 + v) - 1);
     struct slab *h = slab_at(slab);
     if (h->cls >= SLAB_CLASSES || h->check != check_value(slab, h->cls))
         return ALLOC_ERR_CORRUPT;
     struct slab_cache *c = &s->caches[h->cls];
-    if (c->slab_order != order)
-        return ALLOC_ERR_CORRUPT;
     size_t rel = a - slab - SLAB_HEADER_BYTES; /* wraps round inside the header */
-    if (rel >= (size_t)c->per_slab * c->object_size)
+    if (rel >= c->object_bytes)
         return ALLOC_ERR_NOT_OURS; /* the header or the unused tail: never handed out */
     unsigned i = slab_index(c, rel);
     bool is_free = object_is_free(h, i);
@@ -205,7 +212,7 @@ void *slab_heap_alloc(struct slab_heap *s, size_t size)
         s->last_error = buddy_last_error(&s->buddy);
         return p;
     }
-    struct slab_cache *c = &s->caches[slab_class_of(size)];
+    struct slab_cache *c = &s->caches[class_of_16[(size + 15) >> 4]];
     uintptr_t a = c->partial;
     if (a == 0 && (a = new_slab(s, c)) == 0)
         return fail(s, buddy_last_error(&s->buddy));
@@ -350,6 +357,7 @@ static void cache_setup(struct slab_cache *c, unsigned cls)
                 .per_slab = (uint16_t)n,
                 .slab_order = (uint8_t)order,
                 .cls = (uint8_t)cls,
+                .object_bytes = (uint32_t)(n * size),
                 .reciprocal = ((1ULL << 32) + size - 1) / size,
             };
             return;
@@ -378,6 +386,8 @@ int slab_heap_init(struct slab_heap *s, uintptr_t base, size_t size, void *metad
     s->caches = (struct slab_cache *)(m + align8(buddy_bytes) + align8(size >> SLAB_PAGE_SHIFT));
     for (unsigned cls = 0; cls < SLAB_CLASSES; cls++)
         cache_setup(&s->caches[cls], cls);
+    for (size_t i = 1; i <= SLAB_MAX_OBJECT / 16; i++) /* the same for every heap */
+        class_of_16[i] = (uint8_t)class_by_arithmetic(16 * i);
     s->metadata_bytes = needed;
     return ALLOC_OK;
 }
