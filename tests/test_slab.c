@@ -148,6 +148,13 @@ static void test_objects_distinct_aligned_and_counted(void **state)
     EXPECT_EQ("buddy free blocks after freeing all: merged back", after.buddy.free_blocks,
               empty.buddy.free_blocks);
     expect_consistent("after freeing all");
+    /* Allocation finds the class by a table: it must agree with slab_class_of. */
+    for (size_t size = 1; size <= SLAB_MAX_OBJECT; size++) {
+        void *q = alloc_ok(size, "one object of each size");
+        EXPECT_EQ(describe("block_size of alloc(%zu)", size), slab_heap_block_size(&T.s, q),
+                  slab_class_size(slab_class_of(size)));
+        EXPECT_ERR("free it", slab_heap_free(&T.s, q), ALLOC_OK);
+    }
 }
 
 static void test_large_requests_go_to_the_buddy(void **state)
