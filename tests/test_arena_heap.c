@@ -305,6 +305,31 @@ static void test_list_backend_grows_too(void **state)
     assert_int_equal(stats().mapped_bytes, frames_mapped());
 }
 
+static void test_slab_backend_grows_and_frees_across_arenas(void **state)
+{
+    (void)state;
+    machine_up(8 * MiB);
+    assert_int_equal(arena_heap_init(&t.heap, HEAP_SLAB, &t.space, range_start(), RANGE), VMM_OK);
+    /* 12,000 objects of 40 B (class 48): about 570 KiB, more than the first arena. */
+    enum { N = 12000 };
+    static void *p[N];
+    for (int i = 0; i < N; i++) {
+        p[i] = arena_heap_alloc(&t.heap, 40);
+        assert_non_null(p[i]);
+        assert_int_equal(arena_heap_block_size(&t.heap, p[i]), 48);
+    }
+    assert_true(t.heap.count >= 2);
+    assert_true(t.heap.arenas[0].metadata != 0); /* the buddy bitmaps and the slab tables */
+    assert_int_equal(arena_heap_try_free(&t.heap, (uint8_t *)p[5] + 16), ALLOC_ERR_MIDDLE);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(arena_heap_try_free(&t.heap, p[i]), ALLOC_OK);
+    assert_int_equal(arena_heap_try_free(&t.heap, p[0]), ALLOC_ERR_DOUBLE_FREE);
+    struct arena_heap_stats st = stats();
+    assert_int_equal(st.total.used_blocks, 0);
+    assert_int_equal(st.total.free_bytes, st.total.total_bytes); /* every slab went back */
+    assert_int_equal(st.mapped_bytes, frames_mapped());
+}
+
 static void test_destroy_returns_every_frame(void **state)
 {
     (void)state;
@@ -338,6 +363,7 @@ int main(void)
         TEST(test_realloc_moves_to_a_new_arena_keeping_the_bytes),
         TEST(test_calloc_zeroes_and_refuses_overflow),
         TEST(test_list_backend_grows_too),
+        TEST(test_slab_backend_grows_and_frees_across_arenas),
         TEST(test_destroy_returns_every_frame),
     };
 #undef TEST

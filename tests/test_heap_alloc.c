@@ -831,6 +831,72 @@ static void test_buddy_realloc_shrinks_in_place(void **state)
     expect_orders("after freeing p", (size_t[BUDDY_ORDERS]){[7] = 1});
 }
 
+static void test_buddy_realloc_grows_in_place(void **state)
+{
+    (void)state;
+    heap_open(HEAP_BUDDY, 4 * KiB, 4 * KiB, 0);
+    uint8_t *p = alloc_ok(100, "p");
+    for (int i = 0; i < 100; i++)
+        p[i] = (uint8_t)i;
+    EXPECT_PTR("realloc(p, 200): the free buddy of 128 B joins it", buddy_realloc(&H.buddy, p, 200),
+               p);
+    EXPECT_EQ("block_size after growing to 256", buddy_block_size(&H.buddy, p), 256);
+    expect_orders("after growing to 256",
+                  (size_t[BUDDY_ORDERS]){[3] = 1, [4] = 1, [5] = 1, [6] = 1});
+    EXPECT_PTR("realloc(p, 2000): three buddies join it", buddy_realloc(&H.buddy, p, 2000), p);
+    EXPECT_EQ("block_size after growing to 2 KiB", buddy_block_size(&H.buddy, p), 2048);
+    expect_orders("after growing to 2 KiB", (size_t[BUDDY_ORDERS]){[6] = 1});
+    for (int i = 0; i < 100; i++)
+        EXPECT_EQ(describe("byte %d after growing in place", i), p[i], i);
+    /* A block in use above p: p cannot grow past it, so it moves. */
+    uint8_t *q = alloc_ok(2048, "q");
+    EXPECT_PTR("q is the upper half", q, p + 2048);
+    EXPECT_PTR("realloc(p, 2049) cannot grow or move: no room", buddy_realloc(&H.buddy, p, 2049),
+               NULL);
+    EXPECT_ERR("last error", buddy_last_error(&H.buddy), ALLOC_ERR_NO_MEMORY);
+    free_ok(q, "q");
+    /* An upper half that is free but split does not join: the block moves. */
+    EXPECT_PTR("realloc(p, 100) shrinks", buddy_realloc(&H.buddy, p, 100), p);
+    uint8_t *r = alloc_ok(32, "r");
+    EXPECT_PTR("r sits in p's buddy", r, p + 128);
+    uint8_t *moved = buddy_realloc(&H.buddy, p, 200);
+    EXPECT_TRUE("realloc(p, 200) with r in p's buddy moves", moved != NULL && moved != p);
+    for (int i = 0; i < 100; i++)
+        EXPECT_EQ(describe("byte %d after moving", i), moved[i], i);
+    free_ok(moved, "moved");
+    free_ok(r, "r");
+    expect_orders("after freeing everything", (size_t[BUDDY_ORDERS]){[7] = 1});
+}
+
+/* The order of a block in use is read from its record in O(1); pointers into
+ * the block, which may land on the record's bits, are still middle pointers. */
+static void test_buddy_order_records_and_middle_pointers(void **state)
+{
+    (void)state;
+    heap_open(HEAP_BUDDY, 1 * MiB, 1 * MiB, 0);
+    uint8_t *p[15];
+    for (unsigned k = 0; k < 15; k++)
+        p[k] = alloc_ok(BUDDY_BLOCK_BYTES(k), "a block of each order");
+    for (unsigned k = 0; k < 15; k++) {
+        size_t bytes = BUDDY_BLOCK_BYTES(k);
+        EXPECT_EQ(describe("block_size of the order-%u block", k), buddy_block_size(&H.buddy, p[k]),
+                  bytes);
+        for (size_t off = 32; off < bytes && off <= 32 * 40; off += 32) {
+            EXPECT_ERR(describe("free(p + %zu) of an order-%u block", off, k),
+                       buddy_free(&H.buddy, p[k] + off), ALLOC_ERR_MIDDLE);
+            EXPECT_EQ(describe("block_size(p + %zu) of an order-%u block", off, k),
+                      buddy_block_size(&H.buddy, p[k] + off), 0);
+        }
+    }
+    EXPECT_ERR("buddy_check with a block of every order in use", buddy_check(&H.buddy), ALLOC_OK);
+    for (unsigned k = 0; k < 15; k++) {
+        free_ok(p[k], "the block of each order");
+        EXPECT_ERR(describe("free again of the order-%u block", k), buddy_free(&H.buddy, p[k]),
+                   ALLOC_ERR_DOUBLE_FREE);
+    }
+    expect_orders("after freeing every order", (size_t[BUDDY_ORDERS]){[15] = 1});
+}
+
 static void test_buddy_stats_and_fragmentation(void **state)
 {
     (void)state;
@@ -1205,6 +1271,8 @@ int main(void)
         ONE(test_buddy_init_errors),
         ONE(test_buddy_free_errors_exact),
         ONE(test_buddy_realloc_shrinks_in_place),
+        ONE(test_buddy_realloc_grows_in_place),
+        ONE(test_buddy_order_records_and_middle_pointers),
         ONE(test_buddy_stats_and_fragmentation),
         ONE(test_buddy_picture_exact),
         ONE(test_buddy_largest_block_is_1_gib),

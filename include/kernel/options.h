@@ -16,13 +16,14 @@ struct kernel_options {
     char ktest[128]; /* suites to run ("all", "pmm,boot"); empty: no tests */
     char crash[32];  /* crash on purpose (docs/command-line.md); empty: no */
     char bench[64];  /* benchmarks to run ("all", "pmm"); empty: none */
-    char heap[16];   /* "buddy" (default) or "list": the allocator behind kmalloc */
+    char heap[16];   /* "buddy" (default), "list" or "slab": the allocator behind kmalloc */
     char walk[128];  /* addresses to show the page-table walk of, or "space" */
     char records[64]; /* records=: state to print as JSON lines ("all", "memmap,heap") */
     char breaks[64]; /* break=: stages whose magic breakpoints fire ("vmm,heap", "all") */
     char run[256];   /* user programs to run after booting ("demo,hello"); empty: the demo */
     bool poweroff;   /* power off after booting instead of idling */
     bool strace;     /* print every system call user programs make */
+    bool heaptrace;  /* print every kmalloc/kfree/krealloc (mm/kmalloc.h) */
 };
 
 extern struct kernel_options kernel_options;

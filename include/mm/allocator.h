@@ -111,8 +111,10 @@ struct allocator {
 /* The constructors (src/mm/allocator.c). */
 struct buddy;
 struct list_heap;
+struct slab_heap;
 struct allocator allocator_buddy(struct buddy *b);
 struct allocator allocator_list_heap(struct list_heap *l);
+struct allocator allocator_slab_heap(struct slab_heap *s);
 
 static inline void *allocator_alloc(const struct allocator *a, size_t size)
 {

@@ -3,7 +3,8 @@
  *
  * An arena heap owns a range of virtual addresses in one address space. It
  * maps "arenas" there one at a time with vmm_alloc; each arena is one heap
- * allocator instance (the buddy allocator, or the linked-list heap) over that
+ * allocator instance (the buddy allocator, the linked-list heap, or slab caches
+ * on a buddy allocator) over that
  * memory. When no arena can satisfy a request, the heap grows: it maps a new
  * arena (twice the size of the last one, or larger if the request needs it)
  * and tries again. Memory is never handed back to the VMM; freed blocks are
@@ -37,22 +38,24 @@
 #include "mm/allocator.h"
 #include "mm/buddy.h"
 #include "mm/list_heap.h"
+#include "mm/slab.h"
 #include "mm/vmm.h"
 
 #define ARENA_HEAP_MAX_ARENAS 24
 #define ARENA_HEAP_FIRST_ARENA (256ULL << 10) /* 256 KiB */
 #define ARENA_HEAP_MAX_ARENA (1ULL << 30)     /* the buddy's largest block */
 
-enum heap_backend { HEAP_BUDDY, HEAP_LIST };
+enum heap_backend { HEAP_BUDDY, HEAP_LIST, HEAP_SLAB }; /* slab: slab caches on a buddy */
 
 struct heap_arena {
     uintptr_t base;
     size_t size;
-    uintptr_t metadata; /* the buddy's bitmaps (outside the arena), 0 for the list heap */
+    uintptr_t metadata; /* the buddy's bitmaps (and the slab heap's tables), 0 for the list heap */
     size_t metadata_size;
     union {
         struct buddy buddy;
         struct list_heap list;
+        struct slab_heap slab;
     } heap;
     struct allocator a;
 };

@@ -17,7 +17,8 @@
  * knows lives in a bitmap outside the region, which the caller provides:
  *
  *   1 "allocated" bit per 32-byte block of the region: set when a block in
- *     use starts there;
+ *     use starts there (a block in use of 256 bytes or more also keeps its
+ *     order in its own allocated bits 3 to 7, so free() finds it in O(1));
  *   1 "split" bit per block of order 1 or more that lies wholly inside the
  *     region: set when that block is split into two halves.
  *
@@ -144,7 +145,8 @@ void *buddy_calloc(struct buddy *b, size_t n, size_t size);
 /*
  * Resize the block at p, keeping its first min(old, new) bytes. Shrinking and
  * growing within the block's order keep p (shrinking gives the unused halves
- * back); growing past it moves the data to a new block. realloc(NULL, n) is
+ * back); growing past it keeps p too when p is aligned to the new size and the
+ * upper halves on the way are whole and free, else moves the data to a new block. realloc(NULL, n) is
  * alloc(n); realloc(p, 0) frees p and returns NULL. On failure: NULL, p left
  * as it was, and last_error says why (including the buddy_free codes for a bad p).
  */

@@ -14,6 +14,7 @@
 
 #include "mm/buddy.h"
 #include "mm/list_heap.h"
+#include "mm/slab.h"
 
 /*
  * A text picture of the heap, snprintf-style: writes at most size - 1
@@ -37,5 +38,14 @@ size_t buddy_picture(const struct buddy *b, char *buf, size_t size);
  * use or 'f' free.
  */
 size_t list_heap_picture(const struct list_heap *l, char *buf, size_t size);
+
+/*
+ * A text picture of a slab heap, snprintf-style (see buddy_picture): a
+ * summary line, one line per cache that holds slabs (object size, objects
+ * per slab, slab size, slabs, objects in use), one line per slab (at most 8
+ * per cache) with a bar of its objects ('#' in use, '.' free, '+' both) and
+ * its count, then the picture of the buddy allocator underneath.
+ */
+size_t slab_heap_picture(const struct slab_heap *s, char *buf, size_t size);
 
 #endif

@@ -12,6 +12,7 @@
 #ifndef KILN_MM_KMALLOC_H
 #define KILN_MM_KMALLOC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,15 @@ void kmalloc_init(enum heap_backend backend);
 
 /* rdtsc cycles kmalloc_init took (instructions under -icount; ci/bench reads them). */
 extern uint64_t kmalloc_init_cycles;
+
+/*
+ * heaptrace on the command line: every kmalloc, kcalloc, kfree and krealloc
+ * that succeeds prints one record, for ci/bench-heap to replay on the host:
+ *   "ht a SIZE PTR"   kmalloc/kcalloc of SIZE bytes (hex) returned PTR
+ *   "ht f PTR"        kfree(PTR)
+ *   "ht r OLD SIZE NEW" krealloc(OLD, SIZE) returned NEW
+ */
+extern bool kmalloc_trace;
 
 void *kmalloc(size_t size);
 void kfree(void *p);

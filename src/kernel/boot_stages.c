@@ -116,10 +116,13 @@ void heap_stage_init(void)
     enum heap_backend backend = HEAP_BUDDY;
     if (!strcmp(kernel_options.heap, "list"))
         backend = HEAP_LIST;
+    else if (!strcmp(kernel_options.heap, "slab"))
+        backend = HEAP_SLAB;
     else if (kernel_options.heap[0] && strcmp(kernel_options.heap, "buddy"))
-        kprintf("kiln: warning: heap=%s is not an allocator (buddy or list); using buddy\n",
+        kprintf("kiln: warning: heap=%s is not an allocator (buddy, list or slab); using buddy\n",
                 kernel_options.heap);
     kmalloc_init(backend);
+    kmalloc_trace = kernel_options.heaptrace;
 }
 
 void run_user_programs(void)

@@ -31,7 +31,8 @@ static const struct option options[] = {
     {"poweroff", FLAG, "power off after the boot report instead of idling"},
     {"crash", TEXT, "crash on purpose after booting: panic, page-fault, triple-fault, hang or "
                     "stack-overflow"},
-    {"heap", TEXT, "which allocator backs kmalloc: buddy (the default) or list"},
+    {"heap", TEXT, "which allocator backs kmalloc: buddy (the default), list or slab"},
+    {"heaptrace", FLAG, "print a record per kmalloc, kfree and krealloc (ci/bench-heap)"},
     {"walk", TEXT, "print the page-table walk of addresses (walk=0xADDR[,0xADDR], or walk=space "
                    "for the whole kernel space, walk=heap for the kernel heap's picture)"},
     {"records", TEXT, "print the kernel's state as JSON lines for ci/picture (all, or GROUP[,GROUP] "
@@ -119,6 +120,8 @@ static int apply(const struct option *opt, const struct cmdline_arg *arg)
         kernel_options.poweroff = true;
     else if (!strcmp(opt->name, "strace"))
         kernel_options.strace = true;
+    else if (!strcmp(opt->name, "heaptrace"))
+        kernel_options.heaptrace = true;
     else if (!strcmp(opt->name, "break")) {
         ksnprintf(kernel_options.breaks, sizeof(kernel_options.breaks), "%s", arg->value);
         return check_break_stages(kernel_options.breaks);

@@ -6,7 +6,7 @@
  * growth through the VMM when the heap is full, random stress with contents
  * checked, the free byte count coming back exactly, and the named panics for
  * bad frees. They run on whichever allocator backs kmalloc (heap=buddy, the
- * default, or heap=list); CTest runs the suite with both.
+ * default, heap=list or heap=slab); CTest runs the suite with each.
  */
 #include <stdint.h>
 
@@ -276,5 +276,44 @@ KTEST(heap, private_heaps_both_backends, "a private buddy heap and a private lis
         KT_ASSERT_EQ(0, st.total.used_blocks);
         arena_heap_destroy(&h);
     }
+    KT_ASSERT_EQ(frames, pmm_free());
+}
+
+KTEST(heap, private_slab_heap, "a private slab heap (slab caches on the buddy): size classes finer than powers of two, named bad frees, every slab and frame given back")
+{
+    static struct arena_heap h;
+    static uint8_t *p[1500];
+    static char picture[4096];
+    uint64_t frames = pmm_free();
+    KT_ASSERT_INT_EQ(VMM_OK, arena_heap_init(&h, HEAP_SLAB, &kernel_space, KERNEL_SCRATCH_BASE,
+                                             1ULL << 30));
+    for (unsigned i = 0; i < 1500; i++) {
+        size_t size = 1 + (i * 37) % 700;
+        p[i] = arena_heap_alloc(&h, size);
+        if (!p[i])
+            ktest_fail(__FILE__, __LINE__, "slab alloc(%lu) number %u returned NULL",
+                       (unsigned long)size, i);
+        size_t got = arena_heap_block_size(&h, p[i]);
+        if (got != slab_class_size(slab_class_of(size)))
+            ktest_fail(__FILE__, __LINE__, "alloc(%lu): block size %lu, expected class size %lu",
+                       (unsigned long)size, (unsigned long)got,
+                       (unsigned long)slab_class_size(slab_class_of(size)));
+        KT_ASSERT(((uintptr_t)p[i] & 15) == 0);
+        fill(p[i], size, (uint8_t)i);
+    }
+    for (unsigned i = 0; i < 1500; i++)
+        if (!check_fill(p[i], 1 + (i * 37) % 700, (uint8_t)i))
+            ktest_fail(__FILE__, __LINE__, "object %u at %p was overwritten", i, (void *)p[i]);
+    KT_ASSERT_INT_EQ(ALLOC_ERR_MIDDLE, arena_heap_try_free(&h, p[3] + 16));
+    arena_heap_picture(&h, picture, sizeof(picture));
+    KT_ASSERT(strstr(picture, "slab heap ") != 0);
+    for (unsigned i = 0; i < 1500; i++)
+        KT_ASSERT_INT_EQ(ALLOC_OK, arena_heap_try_free(&h, p[i]));
+    KT_ASSERT_INT_EQ(ALLOC_ERR_DOUBLE_FREE, arena_heap_try_free(&h, p[0]));
+    struct arena_heap_stats st;
+    arena_heap_stats(&h, &st);
+    KT_ASSERT_EQ(0, st.total.used_blocks);
+    KT_ASSERT_EQ(st.total.total_bytes, st.total.free_bytes); /* every slab went back */
+    arena_heap_destroy(&h);
     KT_ASSERT_EQ(frames, pmm_free());
 }

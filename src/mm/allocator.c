@@ -1,5 +1,5 @@
 /*
- * mm/allocator.c - the buddy and linked-list heaps behind one interface
+ * mm/allocator.c - the buddy, linked-list and slab heaps behind one interface
  * (struct allocator, include/mm/allocator.h), so the arena heap, the tests and
  * the benchmarks can use either without knowing which. Only adapters: each
  * operation calls the heap's own function of the same name.
@@ -9,6 +9,7 @@
 #include "mm/buddy.h"
 #include "mm/heap_picture.h"
 #include "mm/list_heap.h"
+#include "mm/slab.h"
 
 /* ---- The buddy allocator ----------------------------------------------------- */
 
@@ -137,4 +138,63 @@ static const struct allocator_ops list_heap_ops = {
 struct allocator allocator_list_heap(struct list_heap *l)
 {
     return (struct allocator){&list_heap_ops, l};
+}
+
+/* ---- The slab heap (slab caches on a buddy allocator) ------------------------- */
+
+static void *slab_op_alloc(void *heap, size_t size)
+{
+    return slab_heap_alloc(heap, size);
+}
+
+static int slab_op_free(void *heap, void *p)
+{
+    return slab_heap_free(heap, p);
+}
+
+static void *slab_op_calloc(void *heap, size_t n, size_t size)
+{
+    return slab_heap_calloc(heap, n, size);
+}
+
+static void *slab_op_realloc(void *heap, void *p, size_t size)
+{
+    return slab_heap_realloc(heap, p, size);
+}
+
+static size_t slab_op_block_size(const void *heap, const void *p)
+{
+    return slab_heap_block_size(heap, p);
+}
+
+static void slab_op_stats(const void *heap, struct alloc_stats *st)
+{
+    slab_heap_alloc_stats(heap, st);
+}
+
+static size_t slab_op_picture(const void *heap, char *buf, size_t size)
+{
+    return slab_heap_picture(heap, buf, size);
+}
+
+static int slab_op_last_error(const void *heap)
+{
+    return slab_heap_last_error(heap);
+}
+
+static const struct allocator_ops slab_heap_ops = {
+    .name = "slab",
+    .alloc = slab_op_alloc,
+    .free = slab_op_free,
+    .calloc = slab_op_calloc,
+    .realloc = slab_op_realloc,
+    .block_size = slab_op_block_size,
+    .stats = slab_op_stats,
+    .picture = slab_op_picture,
+    .last_error = slab_op_last_error,
+};
+
+struct allocator allocator_slab_heap(struct slab_heap *s)
+{
+    return (struct allocator){&slab_heap_ops, s};
 }

@@ -25,7 +25,7 @@
 
 const char *heap_backend_name(enum heap_backend b)
 {
-    return b == HEAP_LIST ? "linked list" : "buddy";
+    return b == HEAP_LIST ? "linked list" : b == HEAP_SLAB ? "slab" : "buddy";
 }
 
 static uintptr_t align_up(uintptr_t x, uintptr_t a)
@@ -54,8 +54,9 @@ static int add_arena(struct arena_heap *h, size_t size)
     ar->base = base;
     ar->size = size;
 
-    if (h->backend == HEAP_BUDDY) {
-        ar->metadata_size = buddy_metadata_size(base, size);
+    if (h->backend != HEAP_LIST) {
+        ar->metadata_size = h->backend == HEAP_SLAB ? slab_heap_metadata_size(base, size)
+                                                    : buddy_metadata_size(base, size);
         size_t meta_mapped = PAGE_ALIGN_UP(ar->metadata_size);
         if (h->meta_next + meta_mapped > h->end)
             return VMM_ERR_NO_MEMORY;
@@ -80,6 +81,9 @@ static int add_arena(struct arena_heap *h, size_t size)
     if (h->backend == HEAP_BUDDY) {
         aerr = buddy_init(&ar->heap.buddy, base, size, (void *)ar->metadata, ar->metadata_size);
         ar->a = allocator_buddy(&ar->heap.buddy);
+    } else if (h->backend == HEAP_SLAB) {
+        aerr = slab_heap_init(&ar->heap.slab, base, size, (void *)ar->metadata, ar->metadata_size);
+        ar->a = allocator_slab_heap(&ar->heap.slab);
     } else {
         aerr = list_heap_init(&ar->heap.list, base, size);
         ar->a = allocator_list_heap(&ar->heap.list);

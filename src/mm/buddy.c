@@ -15,8 +15,10 @@
  *
  * So "the order-k block at x is free" means: it lies inside the region, its
  * parent is split, it is not split itself and no block in use starts at x.
- * The order of a block in use is found by walking up from order 0 to the
- * first split parent: two steps for a 64-byte block.
+ * A block in use of order 3 or more keeps its order in its own unused
+ * allocated bits (the "order record", buddy_bits.h); smaller ones are found by
+ * walking up at most three orders. So free() learns any order in O(1), and
+ * the split bits confirm a record before it is believed.
  *
  * The free lists are doubly linked through the free blocks (struct
  * buddy_link), so taking any block off its list is O(1). Because free memory
@@ -110,23 +112,29 @@ static bool list_unlink(struct buddy *b, unsigned k, uintptr_t x)
 
 /* ---- Finding blocks ---------------------------------------------------- */
 
-/* The order of the block in use starting at a (its allocated bit is set):
- * walk up from order 0 to the first split parent. Two steps for 64 bytes. */
-static inline unsigned allocated_order(const struct buddy *b, uintptr_t a)
+/* The order of the block in use at a: the first of orders 0, 1, 2 whose
+ * parent is split, or else what its order record says (buddy_bits.h). O(1)
+ * whatever the order. BUDDY_ORDERS when a cannot start a block with a record
+ * (not aligned enough, or the bits it would read lie outside the region). */
+static inline unsigned recorded_order(const struct buddy *b, uintptr_t a)
 {
-    unsigned k = 0;
-    const struct buddy_order *parent = &b->order[1];
-    uintptr_t number = a >> (BUDDY_MIN_SHIFT + 1); /* the parent's block number */
-    for (;;) {
-        /* A parent reaching outside the region is split; so is the one above
-         * the top order, which has no blocks at all (nodes == 0). */
-        size_t n = number - parent->first;
-        if (n >= parent->nodes || bit_get(b->bits, parent->bit + n))
+    for (unsigned k = 0; k < ORDER_RECORD_MIN; k++)
+        if (is_split(b, k + 1, a))
             return k;
-        k++;
-        parent++;
-        number >>= 1;
-    }
+    size_t first = block_bytes(ORDER_RECORD_MIN);
+    if ((a & (first - 1)) != 0 || b->end - a < first)
+        return BUDDY_ORDERS;
+    return bits_read(b->bits, alloc_index(b, a) + ORDER_FIELD_SHIFT, ORDER_FIELD_BITS);
+}
+
+/* Is the order-k block at a, as found, a real block: aligned to its size, and
+ * a half of a split parent? A pointer into the middle of a block in use fails
+ * this: its parent of that order lies inside the block, unsplit. (buddy_check
+ * compares every record with the split bits in full.) */
+static inline bool record_is_true(const struct buddy *b, uintptr_t a, unsigned k)
+{
+    return k <= b->top_order && (a & (block_bytes(k) - 1)) == 0 &&
+           (k < ORDER_RECORD_MIN || is_split(b, k + 1, a));
 }
 
 /* The block (free or in use) holding a, which is in the region: walk down
@@ -166,9 +174,9 @@ static inline int order_of_block_in_use(const struct buddy *b, uintptr_t a)
 {
     if (!starts_block_in_use(b, a))
         return why_not_in_use(b, a);
-    unsigned k = allocated_order(b, a);
-    if ((a & (block_bytes(k) - 1)) != 0)
-        return ALLOC_ERR_CORRUPT; /* the bitmaps disagree with themselves */
+    unsigned k = recorded_order(b, a);
+    if (!record_is_true(b, a, k))
+        return why_not_in_use(b, a); /* the middle of a block, or damaged records */
     return (int)k;
 }
 
@@ -248,7 +256,8 @@ static void *alloc_by_splitting(struct buddy *b, unsigned j, unsigned k)
     /* LAB 4 END */
 }
 
-void *buddy_alloc(struct buddy *b, size_t size)
+/* Take a block of at least size bytes (its allocated bit set, no order record yet). */
+static void *alloc_block(struct buddy *b, size_t size)
 {
     if (size - 1 >= b->top_bytes) /* size 0 wraps round to a huge value too */
         return fail(b, size == 0 ? ALLOC_OK : ALLOC_ERR_TOO_LARGE);
@@ -264,6 +273,14 @@ void *buddy_alloc(struct buddy *b, size_t size)
     /* LAB 4 END */
 }
 
+void *buddy_alloc(struct buddy *b, size_t size)
+{
+    void *p = alloc_block(b, size);
+    if (p != NULL)
+        order_record(b, (uintptr_t)p, order_for(size), true);
+    return p;
+}
+
 int buddy_free(struct buddy *b, void *p)
 {
     if (p == NULL)
@@ -273,6 +290,7 @@ int buddy_free(struct buddy *b, void *p)
     if (k < 0)
         return k;
     bit_clear(b->bits, alloc_index(b, a)); /* the block is free from here on */
+    order_record(b, a, (unsigned)k, false);
     b->allocated_blocks--;
     return release_block(b, (unsigned)k, a);
 }
@@ -288,6 +306,32 @@ void *buddy_calloc(struct buddy *b, size_t n, size_t size)
     if (p != NULL)
         memset(p, 0, total);
     return p;
+}
+
+/* Grow the order-k block in use at a to order want without moving it: only
+ * when a is aligned to the larger block and each upper half on the way (the
+ * buddy of order k, then of order k + 1, ...) is whole and free. Those halves
+ * leave their lists and the block's split bits up to order want are cleared.
+ * False, with nothing changed, when it cannot. */
+static bool grow_in_place(struct buddy *b, uintptr_t a, unsigned k, unsigned want)
+{
+    if (want > b->top_order || (a & (block_bytes(want) - 1)) != 0)
+        return false;
+    for (unsigned j = k; j < want; j++)
+        if (!whole_and_free(b, j, a + block_bytes(j)))
+            return false;
+    for (unsigned j = k; j < want; j++) {
+        if (!list_unlink(b, j, a + block_bytes(j))) { /* damaged links: put back, move instead */
+            while (j-- > k)
+                list_push(b, j, a + block_bytes(j));
+            return false;
+        }
+    }
+    order_record(b, a, k, false);
+    for (unsigned j = k + 1; j <= want; j++)
+        set_split(b, j, a, false);
+    order_record(b, a, want, true);
+    return true;
 }
 
 void *buddy_realloc(struct buddy *b, void *p, size_t size)
@@ -306,10 +350,16 @@ void *buddy_realloc(struct buddy *b, void *p, size_t size)
     }
     unsigned want = order_for(size);
     if (want <= (unsigned)k) { /* fits: give the unused upper halves back */
+        order_record(b, a, (unsigned)k, false);
         for (unsigned j = (unsigned)k; j > want; j--) {
             set_split(b, j, a, true);
             list_push(b, j - 1, a + block_bytes(j - 1));
         }
+        order_record(b, a, want, true);
+        b->last_error = ALLOC_OK;
+        return p;
+    }
+    if (grow_in_place(b, a, (unsigned)k, want)) {
         b->last_error = ALLOC_OK;
         return p;
     }
@@ -445,6 +495,7 @@ int buddy_init_reserved(struct buddy *b, uintptr_t base, size_t size, void *meta
             bit_set(b->bits, b->order[k].bit + n);
     for (uintptr_t a = base; a < b->end; a += block_bytes(order)) {
         bit_set(b->bits, alloc_index(b, a));
+        order_record(b, a, order, true);
         b->allocated_blocks++;
     }
     return ALLOC_OK;
@@ -503,6 +554,8 @@ static void check_block(uintptr_t a, unsigned k, bool used, void *ctx)
     if ((a & (block_bytes(k) - 1)) != 0)
         s->bad = true;
     if (used) {
+        if (recorded_order(s->b, a) != k)
+            s->bad = true; /* the order record disagrees with the split bits */
         s->used_bytes += block_bytes(k);
         s->used_blocks++;
         return;

@@ -61,6 +61,49 @@ static inline bool is_allocated(const struct buddy *b, uintptr_t a)
     return bit_get(b->bits, alloc_index(b, a));
 }
 
+/*
+ * The order record of a block in use. A block of order k covers 2^k allocated
+ * bits, and only the first one (its start) means "in use here": from order 3
+ * (256 bytes, 8 allocated bits) on, the block keeps its order in its own bits
+ * i + 3 .. i + 7 (i: its allocated bit), so free() finds it in O(1) instead of
+ * walking up the split bits one order at a time. Blocks of orders 0 to 2 keep
+ * no record: walking up at most three orders is as cheap as reading one. Each
+ * bit named lies inside the block itself, so no other block's bits are
+ * touched. A pointer into the middle of a block may land on a set record bit
+ * and look like a start: recorded_order (buddy.c) checks what it reads
+ * against the split bits before it believes it.
+ */
+#define ORDER_RECORD_MIN 3  /* the smallest order with a record */
+#define ORDER_FIELD_SHIFT 3 /* the record's 5 bits start at i + 3 */
+#define ORDER_FIELD_BITS 5
+
+/* Read n (<= 8) bits starting at bit i, lowest first. */
+static inline unsigned bits_read(const uint8_t *bits, size_t i, unsigned n)
+{
+    unsigned v = bits[i >> 3] >> (i & 7);
+    if ((i & 7) + n > 8)
+        v |= (unsigned)bits[(i >> 3) + 1] << (8 - (i & 7));
+    return v & ((1u << n) - 1);
+}
+
+/* Write n (<= 8) bits starting at bit i. */
+static inline void bits_write(uint8_t *bits, size_t i, unsigned n, unsigned v)
+{
+    for (unsigned j = 0; j < n; j++) {
+        if ((v >> j) & 1)
+            bit_set(bits, i + j);
+        else
+            bit_clear(bits, i + j);
+    }
+}
+
+/* Write (set) or erase (clear) the order record of the order-k block in use at a. */
+static inline void order_record(struct buddy *b, uintptr_t a, unsigned k, bool write)
+{
+    if (k >= ORDER_RECORD_MIN)
+        bits_write(b->bits, alloc_index(b, a) + ORDER_FIELD_SHIFT, ORDER_FIELD_BITS, write ? k : 0);
+}
+
 /* Where the split bit of the order-k block holding a is (1 <= k <= top);
  * false when that block does not lie wholly inside the region, and so has none. */
 static inline bool split_index(const struct buddy *b, unsigned k, uintptr_t a, size_t *index)

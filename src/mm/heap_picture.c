@@ -1,7 +1,7 @@
 /*
- * mm/heap_picture.c - text pictures of the buddy and linked-list heaps
+ * mm/heap_picture.c - text pictures of the buddy, linked-list and slab heaps
  * (see include/mm/heap_picture.h). Presentation only: the allocators
- * themselves live in buddy.c and list_heap.c.
+ * themselves live in buddy.c, list_heap.c and slab.c.
  */
 #include "mm/heap_picture.h"
 
@@ -147,5 +147,71 @@ size_t list_heap_picture(const struct list_heap *l, char *buf, size_t size)
     text_printf(&t, "\n");
     if (damaged)
         text_printf(&t, "(corrupt header at %#lx)\n", (unsigned long)damaged);
+    return t.len;
+}
+
+/* ---- The slab heap ------------------------------------------------------------- */
+
+#define SLAB_BAR 32
+#define SLAB_LINES_PER_CACHE 8
+
+struct slab_picture {
+    struct text *t;
+    unsigned cls;
+    size_t shown, hidden;
+};
+
+static void slab_line(const struct slab_cache *c, uintptr_t a, const struct slab *h, void *ctx)
+{
+    struct slab_picture *p = ctx;
+    if (c == NULL || c->cls != p->cls)
+        return;
+    if (p->shown == SLAB_LINES_PER_CACHE) {
+        p->hidden++;
+        return;
+    }
+    p->shown++;
+    size_t chars = c->per_slab < SLAB_BAR ? c->per_slab : SLAB_BAR;
+    char bar[SLAB_BAR + 1];
+    memset(bar, ' ', sizeof(bar));
+    bar[chars] = '\0';
+    for (unsigned i = 0; i < c->per_slab; i++) {
+        bool used = !((h->free[i >> 6] >> (i & 63)) & 1);
+        size_t ch = (size_t)i * chars / c->per_slab;
+        bar_mark(bar, ch, ch, used);
+    }
+    text_printf(p->t, "    %#lx |%s| %u/%u\n", (unsigned long)a, bar, h->in_use, c->per_slab);
+}
+
+size_t slab_heap_picture(const struct slab_heap *s, char *buf, size_t size)
+{
+    struct text t = text_over(buf, size);
+    struct slab_stats st;
+    slab_heap_stats(s, &st);
+    text_printf(&t, "slab heap %#lx-%#lx: %zu slabs (", (unsigned long)s->buddy.base,
+                (unsigned long)s->buddy.end, st.slabs);
+    text_bytes(&t, st.slab_bytes);
+    text_printf(&t, ") holding %zu objects (", st.objects);
+    text_bytes(&t, st.object_bytes);
+    text_printf(&t, "), %zu large blocks (", st.large_blocks);
+    text_bytes(&t, st.large_bytes);
+    text_printf(&t, "), %zu B of metadata\n", s->metadata_bytes);
+    text_printf(&t, "caches: object size x objects per slab, slab size; bar: # in use, . free, + "
+                    "both\n");
+    for (unsigned cls = 0; cls < SLAB_CLASSES; cls++) {
+        const struct slab_cache *c = &s->caches[cls];
+        if (c->slabs == 0)
+            continue;
+        text_printf(&t, "  %u B x %u, ", c->object_size, c->per_slab);
+        text_size(&t, BUDDY_BLOCK_BYTES(c->slab_order));
+        text_printf(&t, " slabs: %zu slabs, %zu in use\n", c->slabs, c->in_use);
+        struct slab_picture p = {&t, cls, 0, 0};
+        slab_heap_for_each_slab(s, slab_line, &p);
+        if (p.hidden)
+            text_printf(&t, "    (+%zu more slabs)\n", p.hidden);
+    }
+    char *rest = t.len < size ? buf + t.len : NULL;
+    size_t room = t.len < size ? size - t.len : 0;
+    t.len += buddy_picture(&s->buddy, rest, room);
     return t.len;
 }

@@ -26,24 +26,37 @@ void kmalloc_init(enum heap_backend backend)
     kmalloc_init_cycles = rdtsc() - start;
 }
 
+bool kmalloc_trace;
+
 void *kmalloc(size_t size)
 {
-    return arena_heap_alloc(&kernel_heap, size);
+    void *p = arena_heap_alloc(&kernel_heap, size);
+    if (kmalloc_trace && p)
+        kprintf("ht a %lx %p\n", (unsigned long)size, p);
+    return p;
 }
 
 void kfree(void *p)
 {
-    arena_heap_free(&kernel_heap, p, CALLER_ADDRESS());
+    arena_heap_free(&kernel_heap, p, CALLER_ADDRESS()); /* a bad free panics before the record */
+    if (kmalloc_trace && p)
+        kprintf("ht f %p\n", p);
 }
 
 void *kcalloc(size_t n, size_t size)
 {
-    return arena_heap_calloc(&kernel_heap, n, size);
+    void *p = arena_heap_calloc(&kernel_heap, n, size);
+    if (kmalloc_trace && p)
+        kprintf("ht a %lx %p\n", (unsigned long)(n * size), p);
+    return p;
 }
 
 void *krealloc(void *p, size_t size)
 {
-    return arena_heap_realloc(&kernel_heap, p, size, CALLER_ADDRESS());
+    void *q = arena_heap_realloc(&kernel_heap, p, size, CALLER_ADDRESS());
+    if (kmalloc_trace && (q || (p && size == 0)))
+        kprintf("ht r %p %lx %p\n", p, (unsigned long)size, q);
+    return q;
 }
 
 void kmalloc_print_summary(void)
