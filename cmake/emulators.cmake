@@ -10,12 +10,17 @@
 #                                host tests and boots ktest=all
 #   ci.kiln-ci                   unit tests of ci/kiln_ci.py, the scripts' one TAP
 #                                parser, bounded reader, escape stripping and size parsing
+#   ci.scripts                   ci/qemu's verdicts and headless runs, ci/install-deps's
+#                                advice without a terminal (stand-ins for QEMU and sudo)
+#   qemu.ci-qemu                 ./ci/qemu "ktest=..." exits 0 on a pass, 1 on a failure
 
 kiln_boot_test(qemu.ktest ARGS --emulator qemu --cmdline "ktest=all")
 kiln_boot_test(bochs.ktest ARGS --emulator bochs --cmdline "ktest=all")
 kiln_boot_test(qemu.ktest-cpu-qemu64 ARGS --emulator qemu --cpu qemu64 --cmdline "ktest=all")
 
 add_test(NAME ci.kiln-ci COMMAND ${CMAKE_SOURCE_DIR}/tests/ci/test_kiln_ci.py)
+add_test(NAME ci.scripts COMMAND ${CMAKE_SOURCE_DIR}/tests/ci/test_scripts.py)
+add_test(NAME qemu.ci-qemu COMMAND ${CMAKE_SOURCE_DIR}/tests/emu/qemu_script.py)
 
 # QEMU and Bochs run the same tests: the TAP plans must match.
 add_test(NAME emulators.same-tap-count

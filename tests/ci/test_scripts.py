@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""tests/ci/test_scripts.py - what a new user meets first: ci/qemu and ci/install-deps.
+
+ci/qemu runs here with a stand-in qemu-system-x86_64 first on PATH (it records its
+arguments and whether its stdin is a terminal, reads one line of input, and exits with
+the status it is told), with KILN_QEMU_NO_BUILD=1 and KILN_QEMU_ISO so no build is
+needed. Checked: QEMU's isa-debug-exit statuses become 0 (pass) and non-zero
+(failure, no verdict) with a reason; without a terminal, and in a background job of
+one (`timeout 20 ci/qemu` started from a shell on a pseudo-terminal), it says so on
+stdout and boots headless instead of stopping; in the foreground of a terminal it
+takes the console (-nographic). ci/install-deps runs with stand-ins for dpkg-query,
+apt-cache, id and sudo: when sudo needs a password and there is no terminal it must
+name the missing packages and the command to install them. tests/emu/qemu_script.py
+boots the real kernel through ci/qemu.
+"""
+import fcntl
+import os
+import pty
+import select
+import stat
+import subprocess
+import tempfile
+import termios
+import time
+import unittest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+QEMU = os.path.join(REPO, "ci", "qemu")
+INSTALL_DEPS = os.path.join(REPO, "ci", "install-deps")
+BOUND_S = 30
+
+FAKE_QEMU = """#!/usr/bin/env python3
+import os, sys
+with open(os.environ["FAKE_LOG"], "w") as log:
+    log.write(repr({"argv": sys.argv[1:], "tty": os.isatty(0),
+                    "line": sys.stdin.readline().strip()}))
+sys.exit(int(os.environ.get("FAKE_STATUS", "0")))
+"""
+
+
+def executable(directory, name, text):
+    path = os.path.join(directory, name)
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, os.stat(path).st_mode | stat.S_IXUSR)
+
+
+class QemuScript(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        executable(self.dir.name, "qemu-system-x86_64", FAKE_QEMU)
+        self.log = os.path.join(self.dir.name, "log")
+        self.env = dict(os.environ, PATH=self.dir.name + os.pathsep + os.environ["PATH"],
+                        FAKE_LOG=self.log, KILN_QEMU_NO_BUILD="1",
+                        KILN_QEMU_ISO=os.path.join(self.dir.name, "kiln.iso"))
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def qemu_saw(self):
+        with open(self.log) as f:
+            return eval(f.read())  # noqa: S307 (our own stand-in wrote it)
+
+    def run_piped(self, status, *args, stdin="typed\n"):
+        env = dict(self.env, FAKE_STATUS=str(status))
+        return subprocess.run([QEMU, *args], input=stdin, capture_output=True, text=True,
+                              env=env, timeout=BOUND_S)
+
+    def test_exit_statuses_become_verdicts(self):
+        cases = [(33, ["ktest=pmm"], 0, ""), (33, [], 0, ""),
+                 (35, ["ktest=pmm"], 1, 'powered off with "failure"'),
+                 (0, ["ktest=pmm"], 2, "without the kernel's verdict"),
+                 (0, ["run=hello ktest=all"], 2, "without the kernel's verdict"),
+                 (0, [], 0, ""), (0, ["run=hello"], 0, ""),
+                 (1, [], 1, "QEMU exited with status 1")]
+        for qemu_status, args, expected, reason in cases:
+            with self.subTest(qemu_status=qemu_status, args=args):
+                ran = self.run_piped(qemu_status, *args)
+                self.assertEqual(ran.returncode, expected,
+                                 f"QEMU status {qemu_status} with {args}: ci/qemu exited "
+                                 f"{ran.returncode}, expected {expected}; stderr: {ran.stderr}")
+                self.assertIn(reason, ran.stderr)
+
+    def test_without_a_terminal_it_says_so_and_runs_headless(self):
+        ran = self.run_piped(33, "ktest=pmm")
+        first = ran.stdout.splitlines()[0] if ran.stdout else ""
+        self.assertRegex(first, r"^kiln: stdin is not a terminal: running QEMU headless",
+                         f"the notice on stdout; stdout was {ran.stdout!r}")
+        saw = self.qemu_saw()
+        self.assertNotIn("-nographic", saw["argv"])
+        for option in (["-display", "none"], ["-serial", "stdio"], ["-monitor", "none"]):
+            i = saw["argv"].index(option[0]) if option[0] in saw["argv"] else -1
+            self.assertEqual(saw["argv"][i:i + 2], option, f"QEMU's arguments: {saw['argv']}")
+        self.assertEqual(saw["line"], "typed", "what was piped in reaches the serial port")
+        self.assertIn("isa-debug-exit,iobase=0xf4,iosize=0x04", saw["argv"])
+
+    def run_on_pty(self, command):
+        """Runs `command` as the leader of a new session whose controlling terminal is a
+        fresh pseudo-terminal; returns (exit status, what it wrote to the terminal)."""
+        master, slave = pty.openpty()
+
+        def take_terminal():
+            os.setsid()
+            fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+
+        proc = subprocess.Popen(command, stdin=slave, stdout=slave, stderr=slave,
+                                env=dict(self.env, FAKE_STATUS="33"),
+                                preexec_fn=take_terminal)
+        os.close(slave)
+        out = b""
+        deadline = time.monotonic() + BOUND_S
+        try:
+            while time.monotonic() < deadline:
+                ready, _, _ = select.select([master], [], [], 0.1)
+                if ready:
+                    try:
+                        chunk = os.read(master, 4096)
+                    except OSError:  # EIO: every writer is gone
+                        chunk = b""
+                    if not chunk and proc.poll() is not None:
+                        break
+                    out += chunk
+                elif proc.poll() is not None:
+                    break
+                if b"FEED" not in out and b"kiln: booting" in out:
+                    os.write(master, b"typed\r")
+                    out += b"FEED"
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+            os.close(master)
+        return proc.returncode, out.decode("utf-8", "replace")
+
+    def test_in_the_foreground_of_a_terminal_it_takes_the_console(self):
+        status, out = self.run_on_pty([QEMU, "ktest=pmm"])
+        self.assertEqual(status, 0, out)
+        self.assertIn("kiln: booting", out)
+        saw = self.qemu_saw()
+        self.assertIn("-nographic", saw["argv"])
+        self.assertTrue(saw["tty"], "QEMU's stdin is the terminal")
+
+    def test_in_a_background_job_it_runs_headless_instead_of_stopping(self):
+        # A shell without job control starts timeout, which moves itself and ci/qemu
+        # into a process group of their own: not the terminal's foreground group.
+        status, out = self.run_on_pty(["sh", "-c", f"timeout {BOUND_S - 5} {QEMU} ktest=pmm"])
+        self.assertNotEqual(status, 124, "ci/qemu stopped or hung under timeout: " + out)
+        self.assertEqual(status, 0, out)
+        self.assertIn("kiln: this is a background job (under timeout, or started with &): "
+                      "running QEMU headless", out)
+        saw = self.qemu_saw()
+        self.assertNotIn("-nographic", saw["argv"])
+        self.assertFalse(saw["tty"], "QEMU's stdin is not the terminal it cannot read")
+
+
+class InstallDeps(unittest.TestCase):
+    def test_no_terminal_for_sudos_password_names_the_command(self):
+        with tempfile.TemporaryDirectory() as d:
+            executable(d, "dpkg-query", "#!/bin/sh\nexit 1\n")      # nothing is installed
+            executable(d, "apt-cache", "#!/bin/sh\nexit 1\n")
+            executable(d, "id", "#!/bin/sh\necho 1000\n")           # not root
+            executable(d, "sudo", "#!/bin/sh\nprintf '%s\\n' \"$*\" >> \"$FAKE_LOG\"\n"
+                                  "[ \"$1\" = -n ] && { echo 'sudo: a password is required' >&2;"
+                                  " exit 1; }\nexit 0\n")
+            log = os.path.join(d, "sudo.log")
+            env = dict(os.environ, PATH=d + os.pathsep + os.environ["PATH"], FAKE_LOG=log)
+            ran = subprocess.run([INSTALL_DEPS], stdin=subprocess.DEVNULL, capture_output=True,
+                                 text=True, env=env, timeout=BOUND_S)
+            self.assertEqual(ran.returncode, 1, ran.stderr)
+            self.assertIn("sudo needs a password and there is no terminal", ran.stderr)
+            self.assertRegex(ran.stderr, r"sudo apt-get install --no-install-recommends [^\n]*"
+                                         r"qemu-system-x86")
+            with open(log) as f:
+                self.assertEqual(f.read().split("\n")[0], "-n true",
+                                 "only the password check ran through sudo, not apt-get")
+
+
+if __name__ == "__main__":
+    unittest.main()
