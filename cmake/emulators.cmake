@@ -12,6 +12,8 @@
 #                                parser, bounded reader, escape stripping and size parsing
 #   ci.scripts                   ci/qemu's verdicts and headless runs, ci/install-deps's
 #                                advice without a terminal (stand-ins for QEMU and sudo)
+#   ci.junit-schemas             ci/grade's JUnit valid under the strict Ant and the Jenkins
+#                                schemas (xmllint); Gradescope fields documented
 #   qemu.ci-qemu                 ./ci/qemu "ktest=..." exits 0 on a pass, 1 on a failure
 
 kiln_boot_test(qemu.ktest ARGS --emulator qemu --cmdline "ktest=all")
@@ -20,6 +22,7 @@ kiln_boot_test(qemu.ktest-cpu-qemu64 ARGS --emulator qemu --cpu qemu64 --cmdline
 
 add_test(NAME ci.kiln-ci COMMAND ${CMAKE_SOURCE_DIR}/tests/ci/test_kiln_ci.py)
 add_test(NAME ci.scripts COMMAND ${CMAKE_SOURCE_DIR}/tests/ci/test_scripts.py)
+add_test(NAME ci.junit-schemas COMMAND ${CMAKE_SOURCE_DIR}/tests/ci/test_junit_schemas.py)
 add_test(NAME qemu.ci-qemu COMMAND ${CMAKE_SOURCE_DIR}/tests/emu/qemu_script.py)
 
 # QEMU and Bochs run the same tests: the TAP plans must match.
