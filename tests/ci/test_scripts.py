@@ -154,25 +154,52 @@ class QemuScript(unittest.TestCase):
 
 
 class InstallDeps(unittest.TestCase):
-    def test_no_terminal_for_sudos_password_names_the_command(self):
+    def run_bare(self, args, password_needed):
+        """ci/install-deps ARGS on a pretend machine with nothing installed, as a user whose
+        sudo needs a password (or not); returns (the run, the commands given to sudo)."""
         with tempfile.TemporaryDirectory() as d:
             executable(d, "dpkg-query", "#!/bin/sh\nexit 1\n")      # nothing is installed
             executable(d, "apt-cache", "#!/bin/sh\nexit 1\n")
             executable(d, "id", "#!/bin/sh\necho 1000\n")           # not root
             executable(d, "sudo", "#!/bin/sh\nprintf '%s\\n' \"$*\" >> \"$FAKE_LOG\"\n"
-                                  "[ \"$1\" = -n ] && { echo 'sudo: a password is required' >&2;"
-                                  " exit 1; }\nexit 0\n")
+                                  + ("[ \"$1\" = -n ] && { echo 'sudo: a password is required' >&2;"
+                                     " exit 1; }\n" if password_needed else "") + "exit 0\n")
             log = os.path.join(d, "sudo.log")
             env = dict(os.environ, PATH=d + os.pathsep + os.environ["PATH"], FAKE_LOG=log)
-            ran = subprocess.run([INSTALL_DEPS], stdin=subprocess.DEVNULL, capture_output=True,
-                                 text=True, env=env, timeout=BOUND_S)
-            self.assertEqual(ran.returncode, 1, ran.stderr)
-            self.assertIn("sudo needs a password and there is no terminal", ran.stderr)
-            self.assertRegex(ran.stderr, r"sudo apt-get install --no-install-recommends [^\n]*"
-                                         r"qemu-system-x86")
+            ran = subprocess.run([INSTALL_DEPS, *args], stdin=subprocess.DEVNULL,
+                                 capture_output=True, text=True, env=env, timeout=BOUND_S)
+            if not os.path.exists(log):
+                return ran, []
             with open(log) as f:
-                self.assertEqual(f.read().split("\n")[0], "-n true",
-                                 "only the password check ran through sudo, not apt-get")
+                return ran, f.read().splitlines()
+
+    def test_each_command_gets_only_its_set_without_recommends(self):
+        ran, sudo = self.run_bare(["boot"], password_needed=False)
+        self.assertEqual(ran.returncode, 0, ran.stderr)
+        installs = [c for c in sudo if c.startswith("apt-get install")]
+        self.assertTrue(installs, f"no apt-get install through sudo: {sudo}")
+        words = installs[0].split()
+        self.assertIn("--no-install-recommends", words)
+        for needed in ("qemu-system-x86", "nasm", "grub-pc-bin", "xorriso", "libcmocka-dev"):
+            self.assertIn(needed, words, f"the boot set lacks {needed}")
+        for heavy in ("bochs", "clang", "gdb", "valgrind", "bochs-x", "bochs-term"):
+            self.assertNotIn(heavy, words, f"./ci/qemu does not need {heavy}")
+        ran, sudo = self.run_bare(["test"], password_needed=False)
+        words = [c for c in sudo if c.startswith("apt-get install")][0].split()
+        for needed in ("bochs", "bochs-term", "clang", "gdb", "libxml2-utils"):
+            self.assertIn(needed, words, f"the test set lacks {needed}")
+        self.assertNotIn("valgrind", words)
+        ran, _ = self.run_bare(["nosuchset"], password_needed=False)
+        self.assertEqual(ran.returncode, 2)
+        self.assertIn("no package set 'nosuchset'", ran.stderr)
+
+    def test_no_terminal_for_sudos_password_names_the_command(self):
+        ran, sudo = self.run_bare([], password_needed=True)
+        self.assertEqual(ran.returncode, 1, ran.stderr)
+        self.assertIn("sudo needs a password and there is no terminal", ran.stderr)
+        self.assertRegex(ran.stderr, r"sudo apt-get install --no-install-recommends [^\n]*"
+                                     r"qemu-system-x86")
+        self.assertEqual(sudo, ["-n true"], "only the password check ran through sudo, not apt-get")
 
 
 if __name__ == "__main__":
