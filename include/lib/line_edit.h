@@ -42,15 +42,20 @@ enum line_edit_key {
 typedef void (*line_edit_put_fn)(char c, void *ctx);
 
 /* Where the editor is inside an escape sequence: none, after ESC, after ESC [, after ESC O. */
-enum line_edit_escape { LINE_EDIT_ESC_NONE, LINE_EDIT_ESC_START, LINE_EDIT_ESC_CSI, LINE_EDIT_ESC_SS3 };
+enum line_edit_escape {
+    LINE_EDIT_ESC_NONE,
+    LINE_EDIT_ESC_START,
+    LINE_EDIT_ESC_CSI,
+    LINE_EDIT_ESC_SS3
+};
 
 struct line_edit {
     char line[LINE_EDIT_MAX]; /* the line being typed; the finished line after Enter */
     size_t len;
     char history[LINE_EDIT_HISTORY][LINE_EDIT_MAX];
-    size_t history_count; /* entries kept, at most LINE_EDIT_HISTORY */
-    size_t history_next;  /* the slot the next entry goes in */
-    size_t browsing;      /* 0: a new line; k: showing the k-th newest entry */
+    size_t history_count;      /* entries kept, at most LINE_EDIT_HISTORY */
+    size_t history_next;       /* the slot the next entry goes in */
+    size_t browsing;           /* 0: a new line; k: showing the k-th newest entry */
     char draft[LINE_EDIT_MAX]; /* the new line, kept while the history is shown */
     enum line_edit_escape escape;
     bool after_cr;

@@ -3,11 +3,12 @@
  *
  * Nothing here is clever: keys polled from COM1 and the PS/2 keyboard go
  * to a line editor (lib/line_edit.c: history on Up/Down, Tab completion of
- * the command names), then a table of commands, matched without regard to case, and each command a call into a layer that
- * can already describe itself (the boot report, the PMM, the VMM's walks and
- * dumps, the heap's picture, the backtrace). Interrupts stay off, so waiting
- * for a key is a busy loop with PAUSE, which tells the CPU (and an emulator)
- * that this is a spin loop.
+ * the command names), then a table of commands, matched without regard to
+ * case, and each command a call into a layer that can already describe
+ * itself (the boot report, the PMM, the VMM's walks and dumps, the heap's
+ * picture, the backtrace). Interrupts stay off, so waiting for a key is a
+ * busy loop with PAUSE, which tells the CPU (and an emulator) that this is
+ * a spin loop.
  */
 #include "kernel/monitor.h"
 

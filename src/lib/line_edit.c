@@ -183,7 +183,7 @@ static int escape_step(struct line_edit *le, int key)
                                  LINE_EDIT_KEY_LEFT};
     switch (le->escape) {
     case LINE_EDIT_ESC_START:
-        le->escape = key == '[' ? LINE_EDIT_ESC_CSI
+        le->escape = key == '['   ? LINE_EDIT_ESC_CSI
                      : key == 'O' ? LINE_EDIT_ESC_SS3
                                   : LINE_EDIT_ESC_NONE;
         return -1;
