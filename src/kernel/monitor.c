@@ -195,22 +195,10 @@ void monitor_execute(char *line)
     c->run(words);
 }
 
-/* The keyboard's arrows as the line editor's keys. */
-static int editor_key(int key)
-{
-    switch (key) {
-    case KEYBOARD_UP:
-        return LINE_EDIT_KEY_UP;
-    case KEYBOARD_DOWN:
-        return LINE_EDIT_KEY_DOWN;
-    case KEYBOARD_RIGHT:
-        return LINE_EDIT_KEY_RIGHT;
-    case KEYBOARD_LEFT:
-        return LINE_EDIT_KEY_LEFT;
-    default:
-        return key;
-    }
-}
+/* The keyboard's arrows are the line editor's arrow keys, value for value. */
+_Static_assert(KEYBOARD_UP == LINE_EDIT_KEY_UP && KEYBOARD_DOWN == LINE_EDIT_KEY_DOWN &&
+                   KEYBOARD_RIGHT == LINE_EDIT_KEY_RIGHT && KEYBOARD_LEFT == LINE_EDIT_KEY_LEFT,
+               "dev/keyboard.h and lib/line_edit.h disagree on the arrow keys");
 
 /* The next key from COM1 or the keyboard; waits for one. */
 static int read_key(void)
@@ -220,7 +208,7 @@ static int read_key(void)
         if (c < 0)
             c = keyboard_try_getc();
         if (c >= 0)
-            return editor_key(c);
+            return c;
         __asm__ volatile("pause");
     }
 }
