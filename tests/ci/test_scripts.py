@@ -16,6 +16,7 @@ boots the real kernel through ci/qemu.
 import fcntl
 import os
 import pty
+import re
 import select
 import stat
 import subprocess
@@ -151,6 +152,83 @@ class QemuScript(unittest.TestCase):
         saw = self.qemu_saw()
         self.assertNotIn("-nographic", saw["argv"])
         self.assertFalse(saw["tty"], "QEMU's stdin is not the terminal it cannot read")
+
+
+def load_ci_test():
+    import importlib.machinery
+    import importlib.util
+    loader = importlib.machinery.SourceFileLoader("kiln_ci_test", os.path.join(REPO, "ci", "test"))
+    module = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
+    loader.exec_module(module)
+    return module
+
+
+class Lines:
+    """A stand-in for ci/test's Talker that keeps what it would print."""
+
+    def __init__(self):
+        self.lines = []
+
+    def say(self, line):
+        self.lines.append(line)
+
+
+# What `ctest -V -j2` prints, cut down: two tests at once, one passes, one fails.
+TRANSCRIPT = """\
+UpdateCTestConfiguration  from :/work/build/DartConfiguration.tcl
+test 46
+    Start 46: qemu.ktest
+test 47
+    Start 47: bochs.ktest
+46: Test command: /work/ci/boot "--cmdline" "ktest=all"
+47: Test command: /work/ci/boot "--emulator" "bochs"
+46: ok 1 - boot: the magic number
+47: ok 1 - boot: the magic number
+47: not ok 2 - pmm: frees coalesce
+1/2 Test #46: qemu.ktest .......................   Passed    5.02 sec
+47: ci/boot: FAIL: 1 of 95 tests failed: 2 (pmm: frees coalesce)
+47: # ktest: 95 tests, 94 passed
+2/2 Test #47: bochs.ktest ......................***Failed  150.10 sec
+
+50% tests passed, 1 tests failed out of 2
+"""
+
+
+class CiTestScript(unittest.TestCase):
+    def test_progress_names_what_runs_and_the_table_names_failures(self):
+        ci_test = load_ci_test()
+        out = Lines()
+        tests = ci_test.Tests(out)
+        lines = TRANSCRIPT.splitlines()
+        for line in lines[:10]:          # both started, each printed its first lines
+            tests.feed(line)
+        status = tests.status()
+        self.assertRegex(status, r"^0 tests done \(0 failed\); running qemu\.ktest for \d+ s "
+                                 r"\(last: ok 1 - boot: the magic number\); running bochs\.ktest "
+                                 r"for \d+ s \(last: not ok 2 - pmm: frees coalesce\)$")
+        for line in lines[10:]:
+            tests.feed(line)
+        self.assertEqual([(n, v) for n, v, _, _ in tests.done],
+                         [("qemu.ktest", "Passed"), ("bochs.ktest", "***Failed")])
+        self.assertIn("  | ci/boot: FAIL: 1 of 95 tests failed: 2 (pmm: frees coalesce)", out.lines,
+                      "a failed test's output is shown")
+        ci_test.summary(out, [("build", 12.0, "ok")], tests, 200)
+        table = "\n".join(out.lines)
+        self.assertIn("slowest: bochs.ktest 150 s, qemu.ktest 5 s", table)
+        self.assertIn("FAILED bochs.ktest: ***Failed: ci/boot: FAIL: 1 of 95 tests failed", table)
+
+    def test_silence_brings_a_progress_line(self):
+        ci_test = load_ci_test()
+        ci_test.QUIET_S = 0.5
+        talker = ci_test.Talker()
+        talker.status = lambda: "3 of 9 tests done"
+        printed = []
+        talker.say = lambda line: printed.append(line) or setattr(talker, "last_print",
+                                                                  time.monotonic())
+        time.sleep(2.5)
+        talker.stop.set()
+        self.assertTrue(any(re.match(r"^ci/test: \[0:0\d\] 3 of 9 tests done$", p) for p in printed),
+                        f"no progress line in {printed}")
 
 
 class InstallDeps(unittest.TestCase):
