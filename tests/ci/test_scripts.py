@@ -183,6 +183,7 @@ test 47
 46: Test command: /work/ci/boot "--cmdline" "ktest=all"
 47: Test command: /work/ci/boot "--emulator" "bochs"
 46: ok 1 - boot: the magic number
+46: \x1b[H\x1b[J
 47: ok 1 - boot: the magic number
 47: not ok 2 - pmm: frees coalesce
 1/2 Test #46: qemu.ktest .......................   Passed    5.02 sec
@@ -200,13 +201,14 @@ class CiTestScript(unittest.TestCase):
         out = Lines()
         tests = ci_test.Tests(out)
         lines = TRANSCRIPT.splitlines()
-        for line in lines[:10]:          # both started, each printed its first lines
+        for line in lines[:11]:          # both started, each printed its first lines
             tests.feed(line)
         status = tests.status()
+        self.assertNotIn("\x1b", status, "terminal escapes reach the progress line")
         self.assertRegex(status, r"^0 tests done \(0 failed\); running qemu\.ktest for \d+ s "
                                  r"\(last: ok 1 - boot: the magic number\); running bochs\.ktest "
                                  r"for \d+ s \(last: not ok 2 - pmm: frees coalesce\)$")
-        for line in lines[10:]:
+        for line in lines[11:]:
             tests.feed(line)
         self.assertEqual([(n, v) for n, v, _, _ in tests.done],
                          [("qemu.ktest", "Passed"), ("bochs.ktest", "***Failed")])
