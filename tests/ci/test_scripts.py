@@ -189,7 +189,10 @@ test 47
 1/2 Test #46: qemu.ktest .......................   Passed    5.02 sec
 47: ci/boot: FAIL: 1 of 95 tests failed: 2 (pmm: frees coalesce)
 47: # ktest: 95 tests, 94 passed
-2/2 Test #47: bochs.ktest ......................***Failed  150.10 sec
+2/3 Test #47: bochs.ktest ......................***Failed  150.10 sec
+    Start 48: qemu.crash-x
+3/3 Test #48: qemu.crash-x .....................***Failed  Required regular expression not found. Regex=[a
+b]  2.00 sec
 
 50% tests passed, 1 tests failed out of 2
 """
@@ -211,7 +214,10 @@ class CiTestScript(unittest.TestCase):
         for line in lines[11:]:
             tests.feed(line)
         self.assertEqual([(n, v) for n, v, _, _ in tests.done],
-                         [("qemu.ktest", "Passed"), ("bochs.ktest", "***Failed")])
+                         [("qemu.ktest", "Passed"), ("bochs.ktest", "***Failed"),
+                          ("qemu.crash-x", "***Failed  Required regular expression not found. "
+                                           "Regex=[a")])
+        self.assertEqual(tests.running, {}, "a test whose reason runs over two lines still ends")
         self.assertIn("  | ci/boot: FAIL: 1 of 95 tests failed: 2 (pmm: frees coalesce)", out.lines,
                       "a failed test's output is shown")
         ci_test.summary(out, [("build", 12.0, "ok")], tests, 200)
