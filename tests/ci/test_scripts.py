@@ -186,7 +186,10 @@ test 47
 46: \x1b[H\x1b[J
 47: ok 1 - boot: the magic number
 47: not ok 2 - pmm: frees coalesce
-1/2 Test #46: qemu.ktest .......................   Passed    5.02 sec
+47: a test running CTest itself:
+    Start 46: qemu.ktest
+1/14 Test #46: qemu.ktest .........   Passed    1.00 sec
+1/3 Test #46: qemu.ktest .......................   Passed    5.02 sec
 47: ci/boot: FAIL: 1 of 95 tests failed: 2 (pmm: frees coalesce)
 47: # ktest: 95 tests, 94 passed
 2/3 Test #47: bochs.ktest ......................***Failed  150.10 sec
@@ -202,13 +205,13 @@ class CiTestScript(unittest.TestCase):
     def test_progress_names_what_runs_and_the_table_names_failures(self):
         ci_test = load_ci_test()
         out = Lines()
-        tests = ci_test.Tests(out)
+        tests = ci_test.Tests(out, total=3)
         lines = TRANSCRIPT.splitlines()
         for line in lines[:11]:          # both started, each printed its first lines
             tests.feed(line)
         status = tests.status()
         self.assertNotIn("\x1b", status, "terminal escapes reach the progress line")
-        self.assertRegex(status, r"^0 tests done \(0 failed\); running qemu\.ktest for \d+ s "
+        self.assertRegex(status, r"^0 of 3 tests done \(0 failed\); running qemu\.ktest for \d+ s "
                                  r"\(last: ok 1 - boot: the magic number\); running bochs\.ktest "
                                  r"for \d+ s \(last: not ok 2 - pmm: frees coalesce\)$")
         for line in lines[11:]:
@@ -218,6 +221,7 @@ class CiTestScript(unittest.TestCase):
                           ("qemu.crash-x", "***Failed  Required regular expression not found. "
                                            "Regex=[a")])
         self.assertEqual(tests.running, {}, "a test whose reason runs over two lines still ends")
+        self.assertEqual(tests.done[0][2], 5.02, "a test's own CTest output is not a result")
         self.assertIn("  | ci/boot: FAIL: 1 of 95 tests failed: 2 (pmm: frees coalesce)", out.lines,
                       "a failed test's output is shown")
         ci_test.summary(out, [("build", 12.0, "ok")], tests, 200)
