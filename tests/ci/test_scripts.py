@@ -189,13 +189,16 @@ test 47
 47: a test running CTest itself:
     Start 46: qemu.ktest
 1/14 Test #46: qemu.ktest .........   Passed    1.00 sec
-1/3 Test #46: qemu.ktest .......................   Passed    5.02 sec
+1/4 Test #46: qemu.ktest .......................   Passed    5.02 sec
 47: ci/boot: FAIL: 1 of 95 tests failed: 2 (pmm: frees coalesce)
 47: # ktest: 95 tests, 94 passed
-2/3 Test #47: bochs.ktest ......................***Failed  150.10 sec
+2/4 Test #47: bochs.ktest ......................***Failed  150.10 sec
     Start 48: qemu.crash-x
-3/3 Test #48: qemu.crash-x .....................***Failed  Required regular expression not found. Regex=[a
+3/4 Test #48: qemu.crash-x .....................***Failed  Required regular expression not found. Regex=[a
 b]  2.00 sec
+    Start 49: emulators.same-tap-count
+Failed test dependencies: bochs.ktest
+4/4 Test #49: emulators.same-tap-count .........***Not Run   0.00 sec
 
 50% tests passed, 1 tests failed out of 2
 """
@@ -205,13 +208,13 @@ class CiTestScript(unittest.TestCase):
     def test_progress_names_what_runs_and_the_table_names_failures(self):
         ci_test = load_ci_test()
         out = Lines()
-        tests = ci_test.Tests(out, total=3)
+        tests = ci_test.Tests(out, total=4)
         lines = TRANSCRIPT.splitlines()
         for line in lines[:11]:          # both started, each printed its first lines
             tests.feed(line)
         status = tests.status()
         self.assertNotIn("\x1b", status, "terminal escapes reach the progress line")
-        self.assertRegex(status, r"^0 of 3 tests done \(0 failed\); running qemu\.ktest for \d+ s "
+        self.assertRegex(status, r"^0 of 4 tests done \(0 failed\); running qemu\.ktest for \d+ s "
                                  r"\(last: ok 1 - boot: the magic number\); running bochs\.ktest "
                                  r"for \d+ s \(last: not ok 2 - pmm: frees coalesce\)$")
         for line in lines[11:]:
@@ -219,7 +222,8 @@ class CiTestScript(unittest.TestCase):
         self.assertEqual([(n, v) for n, v, _, _ in tests.done],
                          [("qemu.ktest", "Passed"), ("bochs.ktest", "***Failed"),
                           ("qemu.crash-x", "***Failed  Required regular expression not found. "
-                                           "Regex=[a")])
+                                           "Regex=[a"),
+                          ("emulators.same-tap-count", "***Not Run")])
         self.assertEqual(tests.running, {}, "a test whose reason runs over two lines still ends")
         self.assertEqual(tests.done[0][2], 5.02, "a test's own CTest output is not a result")
         self.assertIn("  | ci/boot: FAIL: 1 of 95 tests failed: 2 (pmm: frees coalesce)", out.lines,
@@ -228,6 +232,8 @@ class CiTestScript(unittest.TestCase):
         table = "\n".join(out.lines)
         self.assertIn("slowest: bochs.ktest 150 s, qemu.ktest 5 s", table)
         self.assertIn("FAILED bochs.ktest: ***Failed: ci/boot: FAIL: 1 of 95 tests failed", table)
+        self.assertIn("FAILED emulators.same-tap-count: ***Not Run: Failed test dependencies: "
+                      "bochs.ktest", table)
 
     def test_silence_brings_a_progress_line(self):
         ci_test = load_ci_test()
