@@ -43,6 +43,7 @@ hello: hello from ring 3\n"
 #   qemu.panic-backtrace-names-function   a page fault's panic names crash_on_purpose, then kmain
 #   qemu.panic-backtrace-from-panic a panic() call's backtrace starts at its caller
 #   qemu.monitor-session            tests/emu/monitor_session.py drives the monitor over COM1
+#   qemu.monitor-keyboard           tests/emu/keyboard_keys.py: Tab and Up from the PS/2 keyboard
 kiln_host_test(symbols SOURCES tests/test_symbols.c src/kernel/symbols.c)
 
 kiln_boot_test(qemu.panic-backtrace-names-function
@@ -62,3 +63,6 @@ kiln_boot_test(qemu.panic-backtrace-from-panic
 add_test(NAME qemu.monitor-session
   COMMAND ${CMAKE_SOURCE_DIR}/tests/emu/monitor_session.py ${CMAKE_BINARY_DIR})
 set_tests_properties(qemu.monitor-session PROPERTIES TIMEOUT 120)
+add_test(NAME qemu.monitor-keyboard
+  COMMAND ${CMAKE_SOURCE_DIR}/tests/emu/keyboard_keys.py ${CMAKE_BINARY_DIR})
+set_tests_properties(qemu.monitor-keyboard PROPERTIES TIMEOUT 120)

@@ -29,7 +29,7 @@
 static const char keymap[0x3A] = {
     [0x02] = '1', [0x03] = '2', [0x04] = '3', [0x05] = '4', [0x06] = '5',
     [0x07] = '6', [0x08] = '7', [0x09] = '8', [0x0A] = '9', [0x0B] = '0',
-    [0x0E] = '\b',
+    [0x0E] = '\b', [0x0F] = '\t',
     [0x10] = 'q', [0x11] = 'w', [0x12] = 'e', [0x13] = 'r', [0x14] = 't',
     [0x15] = 'y', [0x16] = 'u', [0x17] = 'i', [0x18] = 'o', [0x19] = 'p',
     [0x1C] = '\n',
@@ -41,7 +41,30 @@ static const char keymap[0x3A] = {
 };
 /* clang-format on */
 
+/* Extended (0xE0-prefixed) make codes of the arrow keys. */
+#define SCAN_UP 0x48
+#define SCAN_LEFT 0x4B
+#define SCAN_RIGHT 0x4D
+#define SCAN_DOWN 0x50
+
 static bool after_prefix; /* the last byte was SCAN_EXTENDED */
+
+/* The key an extended make code stands for, or -1 for one not translated. */
+static int extended_key(uint8_t code)
+{
+    switch (code) {
+    case SCAN_UP:
+        return KEYBOARD_UP;
+    case SCAN_DOWN:
+        return KEYBOARD_DOWN;
+    case SCAN_LEFT:
+        return KEYBOARD_LEFT;
+    case SCAN_RIGHT:
+        return KEYBOARD_RIGHT;
+    default:
+        return -1;
+    }
+}
 
 /* Bytes read per call at most: a machine without a controller reads 0xFF
  * ("full, from the mouse") forever, and must not hang the caller. */
@@ -62,6 +85,8 @@ int keyboard_try_getc(void)
         }
         bool extended = after_prefix;
         after_prefix = false;
+        if (extended && extended_key(code) >= 0)
+            return extended_key(code);
         if (extended || (code & SCAN_RELEASE) || code >= sizeof(keymap) || keymap[code] == 0)
             continue;
         return keymap[code];

@@ -55,6 +55,11 @@ void vga_putc(char c)
     }
     if (c == '\r')
         return;
+    if (c == '\b') { /* back one cell, as a terminal does; the line editor rubs out with "\b \b" */
+        if (col > 0)
+            col--;
+        return;
+    }
     cells()[row * VGA_COLS + col] = (uint16_t)(VGA_COLOUR << 8 | (uint8_t)c);
     if (++col == VGA_COLS)
         newline();

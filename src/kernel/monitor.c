@@ -1,12 +1,14 @@
 /*
  * kernel/monitor.c - the kernel monitor: a prompt on the console.
  *
- * Nothing here is clever: a line editor that polls COM1 and the PS/2
- * keyboard, a table of commands, and each command a call into a layer that
- * can already describe itself (the boot report, the PMM, the VMM's walks and
- * dumps, the heap's picture, the backtrace). Interrupts stay off, so waiting
- * for a key is a busy loop with PAUSE, which tells the CPU (and an emulator)
- * that this is a spin loop.
+ * Nothing here is clever: keys polled from COM1 and the PS/2 keyboard go
+ * to a line editor (lib/line_edit.c: history on Up/Down, Tab completion of
+ * the command names), then a table of commands, matched without regard to
+ * case, and each command a call into a layer that can already describe
+ * itself (the boot report, the PMM, the VMM's walks and dumps, the heap's
+ * picture, the backtrace). Interrupts stay off, so waiting for a key is a
+ * busy loop with PAUSE, which tells the CPU (and an emulator) that this is
+ * a spin loop.
  */
 #include "kernel/monitor.h"
 
@@ -16,6 +18,7 @@
 #include "dev/console.h"
 #include "dev/keyboard.h"
 #include "lib/cmdline.h"
+#include "lib/line_edit.h"
 #include "dev/serial.h"
 #include "kernel/backtrace.h"
 #include "kernel/boot_report.h"
@@ -28,8 +31,6 @@
 #include "proc/process.h"
 
 #define MAX_WORDS 4
-#define ASCII_BACKSPACE 0x08
-#define ASCII_DELETE 0x7F /* what most terminals send for the Backspace key */
 
 struct command {
     const char *name;
@@ -158,7 +159,7 @@ static void cmd_help(char **argv)
 static const struct command *find_command(const char *name)
 {
     for (size_t i = 0; i < COMMAND_COUNT; i++)
-        if (!strcmp(name, commands[i].name))
+        if (line_edit_same_name(name, commands[i].name))
             return &commands[i];
     return 0;
 }
@@ -202,8 +203,13 @@ void monitor_execute(char *line)
     c->run(words);
 }
 
-/* The next character from COM1 or the keyboard; waits for one. */
-static int read_char(void)
+/* The keyboard's arrows are the line editor's arrow keys, value for value. */
+_Static_assert(KEYBOARD_UP == LINE_EDIT_KEY_UP && KEYBOARD_DOWN == LINE_EDIT_KEY_DOWN &&
+                   KEYBOARD_RIGHT == LINE_EDIT_KEY_RIGHT && KEYBOARD_LEFT == LINE_EDIT_KEY_LEFT,
+               "dev/keyboard.h and lib/line_edit.h disagree on the arrow keys");
+
+/* The next key from COM1 or the keyboard; waits for one. */
+static int read_key(void)
 {
     for (;;) {
         int c = serial_try_getc();
@@ -215,50 +221,25 @@ static int read_char(void)
     }
 }
 
-/*
- * Read one line, echoing what is typed. A line ends at CR or LF; a CR LF
- * pair (as a terminal or a script may send) ends only one line. Backspace
- * and Delete remove the last character (the VGA screen keeps showing it:
- * the VGA driver has no way to move back yet). Other control characters, and
- * characters past MONITOR_LINE_MAX - 1, are dropped.
- */
-static void read_line(char *buf, size_t size)
+static void editor_put(char c, void *ctx)
 {
-    static bool last_was_cr;
-    size_t len = 0;
-    for (;;) {
-        int c = read_char();
-        bool after_cr = last_was_cr;
-        last_was_cr = c == '\r';
-        if (c == '\n' && after_cr)
-            continue;
-        if (c == '\r' || c == '\n') {
-            console_putc('\n');
-            buf[len] = '\0';
-            return;
-        }
-        if (c == ASCII_BACKSPACE || c == ASCII_DELETE) {
-            if (len > 0) {
-                len--;
-                for (const char *s = "\b \b"; *s; s++)
-                    serial_putc(*s);
-            }
-            continue;
-        }
-        if (c < ' ' || c > '~' || len + 1 >= size)
-            continue;
-        buf[len++] = (char)c;
-        console_putc((char)c);
-    }
+    (void)ctx;
+    console_putc(c);
 }
 
 void monitor_run(void)
 {
-    static char line[MONITOR_LINE_MAX];
-    kprintf("kiln: kernel monitor on COM1 and the keyboard; type help for the commands\n");
+    static struct line_edit editor; /* its history is too big for the stack */
+    static const char *names[COMMAND_COUNT];
+    for (size_t i = 0; i < COMMAND_COUNT; i++)
+        names[i] = commands[i].name;
+    line_edit_init(&editor, MONITOR_PROMPT, names, COMMAND_COUNT, editor_put, 0);
+    kprintf("kiln: kernel monitor on COM1 and the keyboard; type help for the commands\n"
+            "kiln: Up and Down recall earlier lines, Tab completes a command's name\n");
     for (;;) {
-        kprintf(MONITOR_PROMPT);
-        read_line(line, sizeof(line));
-        monitor_execute(line);
+        line_edit_start(&editor);
+        while (!line_edit_feed(&editor, read_key()))
+            ;
+        monitor_execute(editor.line);
     }
 }

@@ -10,7 +10,10 @@ Enter), and checks the reply: help lists every command; the walk of
 arena at 0xffffc00000000000; bt names the monitor's functions down to kmain;
 programs lists the user programs GRUB loaded and `run hello` runs one (its
 output prefixed with its name, then the exit report); an unknown command and a bad address get usage
-lines; mem prints the memory map and the PMM's summary line; poweroff makes
+lines; the line editor's keys work over the serial port (<Up> in SESSION is the Up arrow's escape
+sequence ESC [ A and brings back `run hello`; <Tab> completes `pro` to `programs`; `HELP` is
+`help`: names match without regard to case); mem prints the memory map and the PMM's summary
+line; poweroff makes
 QEMU exit with the "success" status 33. docs/debugging.md must show SESSION.
 Exit status 0 only when every check passed.
 """
@@ -38,6 +41,9 @@ SESSION = [
     ("The kernel heap's arenas, and who called whom to get here.", ["heap", "bt"]),
     ("The user programs GRUB loaded, and one of them run from the prompt.",
      ["programs", "run hello"]),
+    ("The line editor: Up brings back the last line, Tab completes a command's name,\n"
+     "and case does not matter (<Up> and <Tab> stand for those keys).",
+     ["<Up>", "pro<Tab>", "HELP"]),
     ("Mistakes get a usage line.", ["frobnicate", "walk nothex"]),
     ("The memory map and the PMM, then power off (QEMU exits).", ["mem", "poweroff"]),
 ]
@@ -77,7 +83,8 @@ class Console:
         return None
 
     def type(self, line):
-        self.proc.stdin.write(line.encode() + b"\r")
+        keys = line.replace("<Up>", "\x1b[A").replace("<Tab>", "\t")
+        self.proc.stdin.write(keys.encode() + b"\r")
         self.proc.stdin.flush()
 
 
@@ -110,6 +117,26 @@ def run_session(build):
         return replies, console.text, status
 
 
+# What the line editor shows for a typed line that is not the line itself.
+ECHO = {"<Up>": "run hello", "pro<Tab>": "programs"}
+
+
+def as_shown(text):
+    """`text` as a terminal shows it: a backspace moves back one column and what follows
+    overwrites; blanks at the end of a row are dropped."""
+    rows = []
+    for line in text.split("\n"):
+        row, col = [], 0
+        for ch in line:
+            if ch == "\b":
+                col = max(0, col - 1)
+                continue
+            row[col:col + 1] = [ch]
+            col += 1
+        rows.append("".join(row).rstrip(" "))
+    return "\n".join(rows)
+
+
 def check(replies, status):
     e = Expect("")
 
@@ -117,8 +144,9 @@ def check(replies, status):
         text = replies.get(command)
         if not e.check(text is not None, f"'{command}' was typed and answered"):
             return
-        sub = Expect(text)
-        sub.find(rf"^{re.escape(command)}$", f"'{command}' is echoed")
+        sub = Expect(as_shown(text))
+        echo = ECHO.get(command, command)
+        sub.find(rf"^{re.escape(echo)}$", f"'{command}' shows as '{echo}'")
         for pattern, what in patterns:
             sub.find(pattern, f"{command}: {what}")
         e.failures += sub.failures
@@ -145,6 +173,10 @@ def check(replies, status):
           (r"^  hello +\d+ bytes at 0x[0-9a-f]+$", "hello is listed"))
     reply("run hello", (r"^hello: hello from ring 3$", "its output, after its name"),
           (r"^kiln: process \d+ \(hello\) exited with status 0$", "the exit report"))
+    reply("<Up>", (r"^hello: hello from ring 3$", "the recalled line runs hello again"),
+          (r"^kiln: process \d+ \(hello\) exited with status 0$", "its exit report"))
+    reply("pro<Tab>", (r"^  hello +\d+ bytes at 0x[0-9a-f]+$", "the completed command lists programs"))
+    reply("HELP", (r"^  walk ADDR +walk the kernel's page tables", "help in capitals is help"))
     reply("frobnicate", (r"^unknown command 'frobnicate'$", "named as unknown"),
           (r"^usage: COMMAND \[ARGUMENT\], COMMAND one of: help mem walk ", "a usage line"))
     reply("walk nothex", (r"^walk: 'nothex' is not a hexadecimal address$", "the complaint"),

@@ -85,8 +85,16 @@ def check_reports(report, files, status):
     suites = root.findall("testsuite")
     check(len(suites) == len(report["labs"]), "JUnit: not one testsuite per lab")
     check(len(root.findall("testsuite/testcase")) == len(tests), "JUnit: not one testcase per test")
-    check(len(root.findall("testsuite/testcase/failure")) == sum(t["status"] == "failed" for t in tests),
-          "JUnit: the failures do not match the failed tests")
+    check(len(root.findall("testsuite/testcase/failure")) ==
+          sum(t["status"] == "failed" and not t.get("ungraded") for t in tests),
+          "JUnit: the failures do not match the failed graded tests")
+    check(len(root.findall("testsuite/testcase/skipped")) == sum(bool(t.get("ungraded")) for t in tests),
+          "JUnit: the skipped cases do not match the ungraded tests")
+    for schema in ("junit-ant-strict.xsd", "junit-jenkins.xsd"):  # tests/ci/test_junit_schemas.py
+        lint = subprocess.run(["xmllint", "--noout", "--schema",
+                               os.path.join(REPO, "tests", "ci", schema), files["junit"]],
+                              capture_output=True, text=True)
+        check(lint.returncode == 0, f"JUnit: not valid under tests/ci/{schema}: {lint.stderr.strip()[:300]}")
     with open(files["gradescope"]) as f:
         gs = json.load(f)
     check((gs["score"], gs["max_score"]) == (report["score"], report["max_score"]), "Gradescope: wrong score")
