@@ -120,6 +120,11 @@ void process_write(const char *bytes, size_t len);
  * not canonical: SYSRET there would fault in ring 0, so the process is killed. */
 __attribute__((noreturn)) void syscall_bad_return(uint64_t rip);
 
+/* Set up p's heap (its first arena) if it has none yet: at load under
+ * vm=immediate, at the first SYS_ALLOC or SYS_MEMSTATS otherwise, so a
+ * program that never allocates never pays for a heap. VMM_OK or VMM_ERR_*. */
+int process_heap_ready(struct process *p);
+
 /* ---- regions and demand paging (src/proc/demand.c) -------------------------- */
 
 /* The backing of user heap, stack and .bss for processes started from now on
@@ -127,6 +132,8 @@ __attribute__((noreturn)) void syscall_bad_return(uint64_t rip);
  * first time (kept for good). Returns false, policy unchanged, without a frame. */
 bool process_set_policy(enum region_policy policy);
 enum region_policy process_policy(void);
+/* The shared zero frame, if vm=zero-page was ever chosen (for tests: it must stay all zeroes). */
+bool process_zero_frame(paddr_t *frame);
 
 /* Record a region of p (and for an immediate one other than the image, map
  * it now). Returns a VMM_ERR_* code or VMM_OK. */

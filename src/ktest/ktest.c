@@ -178,6 +178,7 @@ static const struct {
 } suite_layers[] = {
     {"pmm", KTEST_LAYER_PMM},   {"vmm", KTEST_LAYER_VMM},      {"heap", KTEST_LAYER_HEAP},
     {"user", KTEST_LAYER_USER}, {"hostile", KTEST_LAYER_USER}, {"bigbss", KTEST_LAYER_USER},
+    {"demand", KTEST_LAYER_USER},
 };
 
 static enum ktest_layer layer_of(const char *suite)

@@ -57,6 +57,12 @@ enum region_policy process_policy(void)
     return policy;
 }
 
+bool process_zero_frame(paddr_t *frame)
+{
+    *frame = zero_frame;
+    return have_zero_frame;
+}
+
 int process_add_region(struct process *p, uint64_t start, uint64_t length, unsigned flags,
                        enum region_policy how, enum region_purpose purpose)
 {

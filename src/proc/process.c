@@ -105,12 +105,12 @@ static uint64_t image_frames_now(const struct process *p)
 }
 
 /* Step 3 for one segment: the pages with file bytes are mapped and filled
- * now; the pages of pure .bss after them follow the policy. */
+ * now; the pages of pure .bss after them are a region of the policy. */
 static int load_segment(struct process *p, const struct elf_segment *s, const uint8_t *image)
 {
     uint64_t start = PAGE_ALIGN_DOWN(s->vaddr);
     uint64_t end = PAGE_ALIGN_UP(s->vaddr + s->memsz);
-    uint64_t bss = p->policy == REGION_IMMEDIATE ? end : PAGE_ALIGN_UP(s->vaddr + s->filesz);
+    uint64_t bss = PAGE_ALIGN_UP(s->vaddr + s->filesz);
     if (bss < start)
         bss = start;
     if (bss > start) {
@@ -143,13 +143,6 @@ static int load(struct process *p, const uint8_t *image, size_t size, struct pro
      * addresses, which exist only in the new space: switch to it now. */
     vmm_activate(&p->space);
     process_demand_attach(p);
-    /* Under vm=demand the heap's set-up below touches its first arena, and
-     * that page fault may find no frame: the fault handler comes back here. */
-    if (ksetjmp(&p->finished) != 0) {
-        write_rflags(0x2);
-        out->end = PROCESS_NOT_RUN;
-        return PROC_ERR_NO_MEMORY;
-    }
 
     /* Immediate mapping takes every frame of every segment now: when they are
      * more than the PMM has free, say so before zeroing any of them. */
@@ -176,19 +169,33 @@ static int load(struct process *p, const uint8_t *image, size_t size, struct pro
     if (verr)
         return refuse(out, PROC_ERR_NO_MEMORY, "mapping the stack failed: %s", vmm_strerror(verr));
 
-    verr = arena_heap_init_user_backed(&p->user_heap, &p->space, USER_HEAP_BASE, USER_HEAP_RANGE,
-                                       &p->heap_backing);
-    if (verr) {
-        arena_heap_destroy(&p->user_heap); /* unmaps whatever part of the arena was made */
-        return refuse(out, PROC_ERR_NO_MEMORY, "mapping the heap failed: %s", vmm_strerror(verr));
+    /* Under vm=demand and vm=zero-page the heap waits for the first call that needs it. */
+    if (p->policy == REGION_IMMEDIATE) {
+        verr = process_heap_ready(p);
+        if (verr)
+            return refuse(out, PROC_ERR_NO_MEMORY, "mapping the heap failed: %s",
+                          vmm_strerror(verr));
     }
-    p->user_heap_made = true;
 
     verr = kstack_alloc(&p->kstack);
     if (verr)
         return refuse(out, PROC_ERR_NO_MEMORY, "no kernel stack: %s", vmm_strerror(verr));
     p->kstack_made = true;
     return PROC_OK;
+}
+
+int process_heap_ready(struct process *p)
+{
+    if (p->user_heap_made)
+        return VMM_OK;
+    int verr = arena_heap_init_user_backed(&p->user_heap, &p->space, USER_HEAP_BASE,
+                                           USER_HEAP_RANGE, &p->heap_backing);
+    if (verr) {
+        arena_heap_destroy(&p->user_heap); /* unmaps whatever part of the arena was made */
+        return verr;
+    }
+    p->user_heap_made = true;
+    return VMM_OK;
 }
 
 /* Step 7: give everything back (from the kernel's space: a space cannot be
