@@ -156,8 +156,13 @@ void process_demand_init(void);
  */
 int process_back_user_range(struct process *p, uint64_t ptr, uint64_t len, bool write);
 
-/* One line per region: "  0x400000-0x401000   4 KiB r-x image immediate". */
+/* One line per region: "  0x000000400000-0x000000402000   8 KiB r-x image immediate". */
 void process_print_regions(const struct region_set *set, const char *prefix);
+
+/* "kiln: process 1 (hello) under vm=demand: 17 frames at peak, 1 page backed
+ * on a fault, 0 zero-page maps; regions:" and its regions (strace, the
+ * monitor's `regions`). */
+void process_print_memory(const char *name, const struct process_result *r);
 
 /* End process p (the current one, or the one being loaded) for a fault, with
  * `explain` after the fault's description ("#PF page fault at rip ..., cr2 ...

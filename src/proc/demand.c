@@ -265,3 +265,14 @@ void process_print_regions(const struct region_set *set, const char *prefix)
                 r->purpose == REGION_GUARD ? "never mapped" : region_policy_name(r->policy));
     }
 }
+
+void process_print_memory(const char *name, const struct process_result *r)
+{
+    if (r->end == PROCESS_NOT_RUN)
+        return;
+    kprintf("kiln: process %u (%s) under vm=%s: %llu frames at peak, %llu page(s) backed on a "
+            "fault, %llu zero-page map(s); regions:\n",
+            r->pid, name, region_policy_name(r->policy), (unsigned long long)r->frames_held,
+            (unsigned long long)r->faults_backed, (unsigned long long)r->zero_page_maps);
+    process_print_regions(&r->regions, "  ");
+}
