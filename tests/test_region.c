@@ -27,13 +27,12 @@
 #include "mm/region.h"
 #include "mm/vmm.h"
 
-
 #define BASE 0x1000000ULL /* above USER_IMAGE_MIN */
 #define RW (VMM_USER | VMM_WRITE)
 #define RX (VMM_USER | VMM_EXEC)
 
-static struct region reg(uint64_t start, uint64_t pages, unsigned flags,
-                         enum region_policy policy, enum region_purpose purpose)
+static struct region reg(uint64_t start, uint64_t pages, unsigned flags, enum region_policy policy,
+                         enum region_purpose purpose)
 {
     return (struct region){start, pages * PAGE_SIZE, flags, policy, purpose};
 }
@@ -103,8 +102,7 @@ static void test_add_refuses_when_full(void **state)
     for (unsigned i = 0; i < REGION_MAX; i++)
         expect_add(&set, reg(BASE + 2 * i * PAGE_SIZE, 1, RW, REGION_DEMAND, REGION_HEAP),
                    REGION_OK);
-    expect_add(&set, reg(BASE - 2 * PAGE_SIZE, 1, RW, REGION_DEMAND, REGION_HEAP),
-               REGION_ERR_FULL);
+    expect_add(&set, reg(BASE - 2 * PAGE_SIZE, 1, RW, REGION_DEMAND, REGION_HEAP), REGION_ERR_FULL);
 }
 
 static void test_find_at_every_edge(void **state)
@@ -162,8 +160,8 @@ static void expect_kill(uint64_t addr, uint64_t err, enum fault_kill why)
     struct fault_decision d = region_resolve(&layout, addr, err);
     if (d.action != FAULT_KILL || d.why != why)
         fail_msg("fault at %#llx, error %#llx: expected a kill for \"%s\", got action %d (%s)",
-                 (unsigned long long)addr, (unsigned long long)err, fault_kill_text(why),
-                 d.action, fault_kill_text(d.why));
+                 (unsigned long long)addr, (unsigned long long)err, fault_kill_text(why), d.action,
+                 fault_kill_text(d.why));
 }
 
 static void expect_action(uint64_t addr, uint64_t err, enum fault_action action, unsigned flags)
@@ -194,12 +192,12 @@ static void test_resolve_kills_with_named_reasons(void **state)
     expect_kill(GUARD, U | W, KILL_GUARD);
     expect_kill(STACK - 1, U | W, KILL_GUARD);
     expect_kill(IMG, U | W | P, KILL_READ_ONLY);
-    expect_kill(HEAP + 8, U | F, KILL_NX);   /* not present yet: still never executable */
+    expect_kill(HEAP + 8, U | F, KILL_NX); /* not present yet: still never executable */
     expect_kill(STACK, U | F | P, KILL_NX);
-    expect_kill(KONLY, U, KILL_ACCESS);      /* kernel-only page in the user half */
-    expect_kill(DATA, U, KILL_NOT_BACKED);   /* an immediate page went missing */
-    expect_kill(HEAP, U | P, KILL_ACCESS);   /* present, allowed: nothing to do */
-    expect_kill(BSS, U | P, KILL_ACCESS);    /* a read of the zero page cannot fault */
+    expect_kill(KONLY, U, KILL_ACCESS);    /* kernel-only page in the user half */
+    expect_kill(DATA, U, KILL_NOT_BACKED); /* an immediate page went missing */
+    expect_kill(HEAP, U | P, KILL_ACCESS); /* present, allowed: nothing to do */
+    expect_kill(BSS, U | P, KILL_ACCESS);  /* a read of the zero page cannot fault */
 }
 
 static void test_resolve_backs_demand_and_zero_pages(void **state)
@@ -266,17 +264,18 @@ static const struct region *naive_find(const struct model *m, uint64_t addr)
 static void model_add_random(struct model *m)
 {
     uint64_t first = rnd(MODEL_PAGES), pages = 1 + rnd(24);
-    unsigned flags = (unsigned)(rnd(2) ? VMM_USER : 0) | (rnd(2) ? VMM_WRITE : 0) |
-                     (rnd(4) == 0 ? VMM_EXEC : 0);
-    struct region r = reg(BASE + first * PAGE_SIZE, pages, flags,
-                          (enum region_policy)rnd(3), (enum region_purpose)rnd(5));
+    unsigned flags =
+        (unsigned)(rnd(2) ? VMM_USER : 0) | (rnd(2) ? VMM_WRITE : 0) | (rnd(4) == 0 ? VMM_EXEC : 0);
+    struct region r = reg(BASE + first * PAGE_SIZE, pages, flags, (enum region_policy)rnd(3),
+                          (enum region_purpose)rnd(5));
     bool overlaps = false;
     for (unsigned i = 0; i < m->naive_count; i++)
         if (r.start < m->naive[i].start + m->naive[i].length &&
             m->naive[i].start < r.start + r.length)
             overlaps = true;
-    int want = overlaps ? REGION_ERR_OVERLAP
-                        : m->naive_count == REGION_MAX ? REGION_ERR_FULL : REGION_OK;
+    int want = overlaps                       ? REGION_ERR_OVERLAP
+               : m->naive_count == REGION_MAX ? REGION_ERR_FULL
+                                              : REGION_OK;
     expect_add(&m->set, r, want);
     if (want != REGION_OK)
         return;
@@ -294,8 +293,8 @@ static void model_add_random(struct model *m)
 /* What the CPU does: the error code of the fault this access takes, or -1 for none. */
 static int64_t cpu_access(const struct model *m, unsigned p, bool user, bool write, bool fetch)
 {
-    uint64_t err = (user ? PF_ERR_USER : 0) | (write ? PF_ERR_WRITE : 0) |
-                   (fetch ? PF_ERR_FETCH : 0);
+    uint64_t err =
+        (user ? PF_ERR_USER : 0) | (write ? PF_ERR_WRITE : 0) | (fetch ? PF_ERR_FETCH : 0);
     if (m->page[p] == ABSENT)
         return (int64_t)err;
     unsigned f = m->page_flags[p];

@@ -110,8 +110,8 @@ int arena_heap_init(struct arena_heap *h, enum heap_backend backend, struct addr
 int arena_heap_init_user(struct arena_heap *h, struct address_space *space, uintptr_t start,
                          size_t size);
 /* The same, with the arenas' memory from `backing` (the bitmaps stay vmm_alloc'd). */
-int arena_heap_init_user_backed(struct arena_heap *h, struct address_space *space,
-                                uintptr_t start, size_t size, const struct arena_backing *backing);
+int arena_heap_init_user_backed(struct arena_heap *h, struct address_space *space, uintptr_t start,
+                                size_t size, const struct arena_backing *backing);
 
 void *arena_heap_alloc(struct arena_heap *h, size_t size);
 void arena_heap_free(struct arena_heap *h, void *p, void *caller);

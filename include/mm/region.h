@@ -91,9 +91,9 @@ enum fault_kill {
 
 struct fault_decision {
     enum fault_action action;
-    enum fault_kill why;     /* KILL_NONE unless action is FAULT_KILL */
-    uint64_t page;           /* the page holding the address (address rounded down to 4 KiB) */
-    unsigned flags;          /* the flags to map the page with (VMM_*) */
+    enum fault_kill why;         /* KILL_NONE unless action is FAULT_KILL */
+    uint64_t page;               /* the page holding the address (address rounded down to 4 KiB) */
+    unsigned flags;              /* the flags to map the page with (VMM_*) */
     const struct region *region; /* the region holding the address, or NULL */
 };
 

@@ -58,9 +58,9 @@ struct process_result {
     uint64_t syscalls;   /* system calls it made */
     uint64_t frames_held; /* the most frames its space held at once (tables, image, stack, heap) */
     uint64_t faults_backed; /* page faults that gave a page its own frame (demand, copy-on-write) */
-    uint64_t zero_page_maps; /* first reads answered with the shared zero page */
-    enum region_policy policy; /* how its heap, stack and .bss were backed */
-    struct region_set regions; /* its regions, as they were when it ended */
+    uint64_t zero_page_maps;         /* first reads answered with the shared zero page */
+    enum region_policy policy;       /* how its heap, stack and .bss were backed */
+    struct region_set regions;       /* its regions, as they were when it ended */
     char output[PROCESS_OUTPUT_MAX]; /* the first bytes it wrote, NUL-terminated */
     size_t output_len;   /* how many bytes it wrote in all */
 };
@@ -79,8 +79,8 @@ struct process {
     struct elf_info elf;
     struct arena_heap user_heap; /* an arena heap: arenas in space, bitmaps kernel-only */
     struct arena_backing heap_backing; /* how the heap's arenas are backed (src/proc/demand.c) */
-    struct region_set regions; /* what each part of its user half is for, and its policy */
-    enum region_policy policy; /* for its heap, stack and .bss */
+    struct region_set regions;         /* what each part of its user half is for, and its policy */
+    enum region_policy policy;         /* for its heap, stack and .bss */
     struct kstack kstack;     /* where its system calls and faults run */
     struct kjmp_buf finished; /* process_run() resumes here when it ends */
     struct process_result *result;
@@ -167,8 +167,7 @@ void process_print_memory(const char *name, const struct process_result *r);
 /* End process p (the current one, or the one being loaded) for a fault, with
  * `explain` after the fault's description ("#PF page fault at rip ..., cr2 ...
  * (user write, page not present): explain"). Resumes where p->finished was set. */
-__attribute__((noreturn)) void process_fault_kill(struct process *p,
-                                                  const struct trap_frame *frame, uint64_t cr2,
-                                                  const char *explain);
+__attribute__((noreturn)) void process_fault_kill(struct process *p, const struct trap_frame *frame,
+                                                  uint64_t cr2, const char *explain);
 
 #endif

@@ -39,14 +39,13 @@ static uint64_t free_frames(void)
 }
 
 struct run {
-    int err;                  /* process_run_module's result */
-    uint64_t free_before;     /* free frames before it */
-    int64_t leaked;           /* frames not back after it */
+    int err;              /* process_run_module's result */
+    uint64_t free_before; /* free frames before it */
+    int64_t leaked;       /* frames not back after it */
 };
 
 /* Run `name` under `policy`; the boot's policy is back before this returns. */
-static struct run run_under(const char *name, enum region_policy policy,
-                            struct process_result *out)
+static struct run run_under(const char *name, enum region_policy policy, struct process_result *out)
 {
     enum region_policy boot = process_policy();
     struct run r = {0, 0, 0};
@@ -145,8 +144,8 @@ static void expect_same_everywhere(const char *name)
     for (int i = 0; i < POLICIES; i++) {
         const char *pol = region_policy_name(policies[i]);
         if (runs[i].err != PROC_OK)
-            ktest_fail(__FILE__, __LINE__, "expected %s to run under vm=%s, but it %s", name,
-                       pol, end_text(&results[i]));
+            ktest_fail(__FILE__, __LINE__, "expected %s to run under vm=%s, but it %s", name, pol,
+                       end_text(&results[i]));
         expect_no_leak(name, policies[i], &runs[i]);
         const struct process_result *a = &results[0], *b = &results[i];
         if (a->end != b->end || a->status != b->status || a->vector != b->vector ||
@@ -161,32 +160,38 @@ static void expect_same_everywhere(const char *name)
                        "(%zu bytes), but it printed %zu bytes:\n%s",
                        name, pol, a->output_len, b->output_len, b->output);
     }
-    ktest_diag("%s: %s; frames at peak %llu / %llu / %llu, faults backed - / %llu / %llu "
-               "(immediate / demand / zero-page)",
-               name, end_text(&results[0]), (unsigned long long)results[0].frames_held,
-               (unsigned long long)results[1].frames_held,
-               (unsigned long long)results[2].frames_held,
-               (unsigned long long)results[1].faults_backed,
-               (unsigned long long)results[2].faults_backed);
+    ktest_diag(
+        "%s: %s; frames at peak %llu / %llu / %llu, faults backed - / %llu / %llu "
+        "(immediate / demand / zero-page)",
+        name, end_text(&results[0]), (unsigned long long)results[0].frames_held,
+        (unsigned long long)results[1].frames_held, (unsigned long long)results[2].frames_held,
+        (unsigned long long)results[1].faults_backed, (unsigned long long)results[2].faults_backed);
 }
 
-KTEST(demand, user_programs_alike, "hello, exit42, syscalls, heapgrow, libc, demo: same output, same exit status, every frame back, under vm=immediate, demand and zero-page")
+KTEST(demand, user_programs_alike,
+      "hello, exit42, syscalls, heapgrow, libc, demo: same output, same exit status, every frame "
+      "back, under vm=immediate, demand and zero-page")
 {
     static const char *const names[] = {"hello", "exit42", "syscalls", "heapgrow", "libc", "demo"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         expect_same_everywhere(names[i]);
 }
 
-KTEST(demand, hostile_programs_alike, "every hostile program ends the same way (same kill reason or exit status, same output) under each policy, and leaks nothing")
+KTEST(demand, hostile_programs_alike,
+      "every hostile program ends the same way (same kill reason or exit status, same output) "
+      "under each policy, and leaks nothing")
 {
     static const char *const names[] = {
-        "hostile-read-kernel",  "hostile-write-kernel",   "hostile-exec-kernel",
-        "hostile-write-code",   "hostile-exec-stack",     "hostile-exec-heap",
-        "hostile-bad-pointers", "hostile-bad-syscall",    "hostile-double-free",
-        "hostile-stack-overflow", "hostile-divide-zero",
-        "hostile-cli",          "hostile-hlt",            "hostile-out",
-        "hostile-lgdt",         "hostile-ud2",            "hostile-null",
-        "hostile-corrupt-heap", "hostile-nt",             "hostile-x87",
+        "hostile-read-kernel",  "hostile-write-kernel",
+        "hostile-exec-kernel",  "hostile-write-code",
+        "hostile-exec-stack",   "hostile-exec-heap",
+        "hostile-bad-pointers", "hostile-bad-syscall",
+        "hostile-double-free",  "hostile-stack-overflow",
+        "hostile-divide-zero",  "hostile-cli",
+        "hostile-hlt",          "hostile-out",
+        "hostile-lgdt",         "hostile-ud2",
+        "hostile-null",         "hostile-corrupt-heap",
+        "hostile-nt",           "hostile-x87",
         "hostile-fake-tap",
     };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -214,7 +219,9 @@ KTEST(demand, hostile_programs_alike, "every hostile program ends the same way (
  */
 #define SMALL_PROGRAM_FRAMES 17
 
-KTEST(demand, small_program_is_cheap, "under vm=demand, hello (a 4-page program) holds at most 17 frames at its peak; under vm=immediate it holds its whole heap arena and stack")
+KTEST(demand, small_program_is_cheap,
+      "under vm=demand, hello (a 4-page program) holds at most 17 frames at its peak; under "
+      "vm=immediate it holds its whole heap arena and stack")
 {
     expect_same_everywhere("hello");
     uint64_t lazy = results[1].frames_held, eager = results[0].frames_held;
@@ -242,7 +249,9 @@ static bool has_region(const struct process_result *r, enum region_purpose purpo
     return false;
 }
 
-KTEST(demand, regions_recorded, "a process records its image, .bss, heap arenas, stack and guard as regions, the heap, stack and .bss with the policy chosen; zero-page reads map the zero page")
+KTEST(demand, regions_recorded,
+      "a process records its image, .bss, heap arenas, stack and guard as regions, the heap, stack "
+      "and .bss with the policy chosen; zero-page reads map the zero page")
 {
     for (int i = 0; i < POLICIES; i++) {
         struct run r = run_under("hostile-demand-syscalls", policies[i], &results[i]);
@@ -311,7 +320,10 @@ static void unsqueeze(void)
     squeezed_count = 0;
 }
 
-KTEST(demand, touch_until_out_of_memory, "hostile-demand-oom touches 1 GiB of .bss page by page with 8 MiB free: refused under vm=immediate, killed with \"out of memory while backing a demand page\" under demand and zero-page; no frame leaks, the next program runs")
+KTEST(demand, touch_until_out_of_memory,
+      "hostile-demand-oom touches 1 GiB of .bss page by page with 8 MiB free: refused under "
+      "vm=immediate, killed with \"out of memory while backing a demand page\" under demand and "
+      "zero-page; no frame leaks, the next program runs")
 {
     struct run runs[POLICIES];
     uint64_t left[POLICIES];
@@ -354,7 +366,9 @@ KTEST(demand, touch_until_out_of_memory, "hostile-demand-oom touches 1 GiB of .b
     expect_same_everywhere("hello");
 }
 
-KTEST(demand, fault_storm, "hostile-fault-storm: faults across .bss, several heap arenas and the stack in a scattered order, stamps kept, same result under each policy")
+KTEST(demand, fault_storm,
+      "hostile-fault-storm: faults across .bss, several heap arenas and the stack in a scattered "
+      "order, stamps kept, same result under each policy")
 {
     expect_same_everywhere("hostile-fault-storm");
     if (results[1].faults_backed < 100)
@@ -363,7 +377,9 @@ KTEST(demand, fault_storm, "hostile-fault-storm: faults across .bss, several hea
                    (unsigned long long)results[1].faults_backed);
 }
 
-KTEST(demand, syscall_buffers, "hostile-demand-syscalls: memstats and write with buffers in pages never touched and on the zero page work under each policy; the zero frame stays all zeroes")
+KTEST(demand, syscall_buffers,
+      "hostile-demand-syscalls: memstats and write with buffers in pages never touched and on the "
+      "zero page work under each policy; the zero frame stays all zeroes")
 {
     expect_same_everywhere("hostile-demand-syscalls");
     paddr_t zero;
@@ -372,7 +388,8 @@ KTEST(demand, syscall_buffers, "hostile-demand-syscalls: memstats and write with
     const uint8_t *bytes = phys_to_virt(zero);
     for (size_t i = 0; i < PAGE_SIZE; i++)
         if (bytes[i] != 0)
-            ktest_fail(__FILE__, __LINE__, "expected the zero frame to hold zeroes, but byte %zu "
-                                           "is %#x",
+            ktest_fail(__FILE__, __LINE__,
+                       "expected the zero frame to hold zeroes, but byte %zu "
+                       "is %#x",
                        i, bytes[i]);
 }

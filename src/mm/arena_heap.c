@@ -124,8 +124,8 @@ int arena_heap_init_user(struct arena_heap *h, struct address_space *space, uint
     return setup(h, HEAP_BUDDY, space, start, size, VMM_USER | VMM_WRITE, true, NULL);
 }
 
-int arena_heap_init_user_backed(struct arena_heap *h, struct address_space *space,
-                                uintptr_t start, size_t size, const struct arena_backing *backing)
+int arena_heap_init_user_backed(struct arena_heap *h, struct address_space *space, uintptr_t start,
+                                size_t size, const struct arena_backing *backing)
 {
     return setup(h, HEAP_BUDDY, space, start, size, VMM_USER | VMM_WRITE, true, backing);
 }

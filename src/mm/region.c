@@ -26,8 +26,8 @@ static uint64_t region_end(const struct region *r)
 
 int region_add(struct region_set *set, const struct region *r)
 {
-    if (r->length == 0 || (r->start | r->length) & (PAGE_SIZE - 1) ||
-        r->start >= VMM_USER_END || r->length > VMM_USER_END - r->start)
+    if (r->length == 0 || (r->start | r->length) & (PAGE_SIZE - 1) || r->start >= VMM_USER_END ||
+        r->length > VMM_USER_END - r->start)
         return REGION_ERR_BAD;
     unsigned at = 0; /* the first region starting after r: r goes before it */
     while (at < set->count && set->r[at].start < r->start)
@@ -46,8 +46,6 @@ int region_add(struct region_set *set, const struct region *r)
 
 const struct region *region_find(const struct region_set *set, uint64_t addr)
 {
-    /* LAB 6 BEGIN: binary search of the sorted, non-overlapping regions */
-    /* LAB 6 STUB: return NULL; */
     unsigned lo = 0, hi = set->count; /* the answer, if any, is in r[lo .. hi) */
     while (lo < hi) {
         unsigned mid = lo + (hi - lo) / 2;
@@ -60,7 +58,6 @@ const struct region *region_find(const struct region_set *set, uint64_t addr)
             return r;
     }
     return NULL;
-    /* LAB 6 END */
 }
 
 static struct fault_decision kill(enum fault_kill why, uint64_t page, const struct region *r)
@@ -77,8 +74,6 @@ static struct fault_decision act(enum fault_action action, uint64_t page, unsign
 struct fault_decision region_resolve(const struct region_set *set, uint64_t addr,
                                      uint64_t error_code)
 {
-    /* LAB 6 BEGIN: where the address is, whether the access is allowed, then the policy */
-    /* LAB 6 STUB: return kill(KILL_OUTSIDE, PAGE_ALIGN_DOWN(addr), NULL); */
     uint64_t page = PAGE_ALIGN_DOWN(addr);
     bool present = error_code & PF_ERR_PRESENT, write = error_code & PF_ERR_WRITE;
     bool user = error_code & PF_ERR_USER, fetch = error_code & PF_ERR_FETCH;
@@ -119,7 +114,6 @@ struct fault_decision region_resolve(const struct region_set *set, uint64_t addr
     default:
         return kill(KILL_NOT_BACKED, page, r);
     }
-    /* LAB 6 END */
 }
 
 const char *fault_kill_text(enum fault_kill why)

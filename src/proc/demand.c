@@ -259,9 +259,9 @@ void process_print_regions(const struct region_set *set, const char *prefix)
         struct text t = text_over(size, sizeof(size));
         text_bytes(&t, r->length);
         kprintf("%s%#014llx-%#014llx %9s %c%c%c %-5s %s\n", prefix, (unsigned long long)r->start,
-                (unsigned long long)(r->start + r->length), size,
-                (r->flags & VMM_USER) ? 'r' : '-', (r->flags & VMM_WRITE) ? 'w' : '-',
-                (r->flags & VMM_EXEC) ? 'x' : '-', region_purpose_name(r->purpose),
+                (unsigned long long)(r->start + r->length), size, (r->flags & VMM_USER) ? 'r' : '-',
+                (r->flags & VMM_WRITE) ? 'w' : '-', (r->flags & VMM_EXEC) ? 'x' : '-',
+                region_purpose_name(r->purpose),
                 r->purpose == REGION_GUARD ? "never mapped" : region_policy_name(r->policy));
     }
 }

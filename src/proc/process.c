@@ -119,8 +119,8 @@ static int load_segment(struct process *p, const struct elf_segment *s, const ui
         if (verr)
             return verr;
         copy_into_space(&p->space, s->vaddr, image + s->offset, s->filesz);
-        verr = process_add_region(p, start, bss - start, s->vmm_flags, REGION_IMMEDIATE,
-                                  REGION_IMAGE);
+        verr =
+            process_add_region(p, start, bss - start, s->vmm_flags, REGION_IMMEDIATE, REGION_IMAGE);
         if (verr)
             return verr;
     }
@@ -159,7 +159,8 @@ static int load(struct process *p, const uint8_t *image, size_t size, struct pro
     for (unsigned i = 0; i < p->elf.segment_count; i++) {
         verr = load_segment(p, &p->elf.segments[i], image);
         if (verr)
-            return refuse(out, PROC_ERR_NO_MEMORY, "mapping a segment failed: %s", vmm_strerror(verr));
+            return refuse(out, PROC_ERR_NO_MEMORY, "mapping a segment failed: %s",
+                          vmm_strerror(verr));
     }
 
     verr = process_add_region(p, USER_STACK_TOP - USER_STACK_SIZE - USER_STACK_GUARD,

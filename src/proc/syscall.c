@@ -194,9 +194,7 @@ void syscall_dispatch(struct syscall_frame *f)
     p->result->syscalls++;
     uint64_t nr = f->rax;
     int prepared = prepare(p, nr, f);
-    int64_t result = prepared        ? prepared
-                     : nr < SYS_COUNT ? handlers[nr](p, f)
-                                      : error(KILN_ENOSYS);
+    int64_t result = prepared ? prepared : nr < SYS_COUNT ? handlers[nr](p, f) : error(KILN_ENOSYS);
     if (syscall_trace)
         strace_print(p->name, p->pid, f, result);
     f->rax = (uint64_t)result;

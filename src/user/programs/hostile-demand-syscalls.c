@@ -29,8 +29,7 @@ int main(void)
     /* 1. The stats straddle the boundary of two untouched pages. */
     struct kiln_memstats *st = (struct kiln_memstats *)&untouched[PAGE - 24];
     long r = sys_memstats(st, NULL, 0);
-    require(1, !sys_is_error(r), "memstats into untouched pages: %ld (%s)", r,
-            sys_error_name(r));
+    require(1, !sys_is_error(r), "memstats into untouched pages: %ld (%s)", r, sys_error_name(r));
     require(2, st->pid == (uint32_t)pid, "memstats wrote pid %u, getpid says %ld", st->pid, pid);
 
     /* 2. A page only read so far (the zero page under vm=zero-page), then written by the kernel. */
@@ -43,16 +42,18 @@ int main(void)
     /* The kernel's write went to this page's own frame, not the shared zeroes. */
     volatile uint8_t *other = &untouched[6 * PAGE];
     for (size_t i = 0; i < PAGE; i++)
-        require(5, other[i] == 0, "byte %zu of another untouched page is %#x after the kernel "
-                                  "wrote a page that was only read", i, other[i]);
+        require(5, other[i] == 0,
+                "byte %zu of another untouched page is %#x after the kernel "
+                "wrote a page that was only read",
+                i, other[i]);
 
     /* 3. A picture across three untouched pages. */
     char *picture = (char *)&untouched[8 * PAGE + 100];
     r = sys_memstats(st, picture, 3 * PAGE);
     require(6, !sys_is_error(r), "memstats with its picture in untouched pages: %ld (%s)", r,
             sys_error_name(r));
-    require(7, strlen(picture) > 0 && strlen(picture) < 3 * PAGE,
-            "the picture is %zu bytes long", strlen(picture));
+    require(7, strlen(picture) > 0 && strlen(picture) < 3 * PAGE, "the picture is %zu bytes long",
+            strlen(picture));
 
     /* 4. A buffer that runs past the end of the .bss and of every region: -KILN_EFAULT. */
     r = sys_memstats(st, (char *)&untouched[15 * PAGE], 1UL << 40);

@@ -41,8 +41,8 @@ static void stamp(volatile uint8_t *p)
 static void check(volatile uint8_t *p, const char *where)
 {
     volatile uint64_t *w = (volatile uint64_t *)((uintptr_t)p & ~7UL);
-    require(2, *w == (uint64_t)(uintptr_t)w, "%s word at %p holds %#lx, not its own address",
-            where, (void *)w, (unsigned long)*w);
+    require(2, *w == (uint64_t)(uintptr_t)w, "%s word at %p holds %#lx, not its own address", where,
+            (void *)w, (unsigned long)*w);
 }
 
 /* Each level stamps a word in its frame, recurses, then checks it. */
@@ -79,8 +79,8 @@ int main(void)
     /* Every stamped word must still hold its address; the others are zero or stamped. */
     for (size_t off = 0; off < sizeof(bss); off += 8) {
         volatile uint64_t *w = (volatile uint64_t *)&bss[off];
-        require(4, *w == 0 || *w == (uint64_t)(uintptr_t)w, ".bss word at %p holds %#lx",
-                (void *)w, (unsigned long)*w);
+        require(4, *w == 0 || *w == (uint64_t)(uintptr_t)w, ".bss word at %p holds %#lx", (void *)w,
+                (unsigned long)*w);
     }
     for (unsigned i = 0; i < touches; i++)
         check(stamped[i], "stamped");
