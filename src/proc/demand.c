@@ -111,8 +111,7 @@ static int heap_reserve(void *ctx, uintptr_t base, size_t size, unsigned flags)
 static void heap_release(void *ctx, uintptr_t base, size_t size)
 {
     struct process *p = ctx;
-    const struct region *r = region_find(&p->regions, base);
-    if (r && r->policy == REGION_IMMEDIATE)
+    if (p->policy == REGION_IMMEDIATE) /* every arena is reserved with the process's policy */
         vmm_free(&p->space, vaddr(base), size);
     else
         unmap_backed(p, base, size);
@@ -178,7 +177,8 @@ static bool demand_fault(struct trap_frame *frame)
 {
     struct process *p = attached;
     uint64_t cr2 = read_cr2();
-    if (!p || cr2 >= VMM_USER_END)
+    /* Under vm=immediate every region is mapped whole: no fault is a first touch. */
+    if (!p || p->policy == REGION_IMMEDIATE || cr2 >= VMM_USER_END)
         return false;
     struct fault_decision d = region_resolve(&p->regions, cr2, frame->error_code);
     if (d.action == FAULT_KILL)
