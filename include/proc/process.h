@@ -159,6 +159,10 @@ int process_back_user_range(struct process *p, uint64_t ptr, uint64_t len, bool 
 /* One line per region: "  0x000000400000-0x000000402000   8 KiB r-x image immediate". */
 void process_print_regions(const struct region_set *set, const char *prefix);
 
+/* process_run_list prints each program's memory line and regions (vm= on
+ * the command line sets it, so a boot without vm= prints what it always did). */
+extern bool process_report_memory;
+
 /* "kiln: process 1 (hello) under vm=demand: 17 frames at peak, 1 page backed
  * on a fault, 0 zero-page maps; regions:" and its regions (strace, the
  * monitor's `regions`). */

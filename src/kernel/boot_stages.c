@@ -96,9 +96,11 @@ void heap_stage_init(void)
 void process_policy_stage_init(void)
 {
     enum region_policy policy;
-    if (!kernel_options.vm[0] || !region_policy_parse(kernel_options.vm, &policy) ||
-        policy == REGION_IMMEDIATE)
+    if (!kernel_options.vm[0] || !region_policy_parse(kernel_options.vm, &policy))
         return; /* the default boot says nothing */
+    process_report_memory = true; /* vm= asked: say what each program cost */
+    if (policy == REGION_IMMEDIATE)
+        return;
     if (process_set_policy(policy))
         kprintf("kiln: user heap, stack and .bss are backed %s (vm=%s)\n",
                 policy == REGION_DEMAND ? "on demand" : "by the zero page until written",

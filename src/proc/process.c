@@ -45,6 +45,7 @@
 __attribute__((noreturn)) void user_enter(uint64_t rip, uint64_t rsp, uint64_t arg);
 extern uint64_t syscall_kernel_rsp;
 
+bool process_report_memory;
 static struct process *current;
 static uint32_t next_pid = 1;
 
@@ -442,7 +443,7 @@ int process_run_list(const char *list)
             kprintf("kiln: process %u (%s) took %llu cycles from load to teardown\n", result.pid,
                     name, (unsigned long long)spent);
         process_print_result(name, &result);
-        if (syscall_trace && err != PROC_ERR_NOT_FOUND)
+        if ((process_report_memory || syscall_trace) && err != PROC_ERR_NOT_FOUND)
             process_print_memory(name, &result);
         if (result.end != PROCESS_EXITED || result.status != 0)
             failures++;
