@@ -21,9 +21,11 @@
 #include "ktest/ktest.h"
 #include "lib/format.h"
 #include "lib/string.h"
+#include "mm/kmalloc.h"
 #include "mm/layout.h"
 #include "mm/pmm_boot.h"
 #include "mm/region.h"
+#include "proc/elf.h"
 #include "proc/process.h"
 
 #define POLICIES 3
@@ -392,4 +394,63 @@ KTEST(demand, syscall_buffers,
                        "expected the zero frame to hold zeroes, but byte %zu "
                        "is %#x",
                        i, bytes[i]);
+}
+
+/*
+ * The ELF checks allow a segment anywhere in the user half, so a program may
+ * put one where its stack goes. Under vm=immediate the stack's vmm_alloc
+ * finds the page mapped; under the lazy policies the stack's region overlaps
+ * the image's. Either way: refused with a reason, never a panic, nothing leaked.
+ */
+static void build_segment_on_stack(uint8_t *file, size_t size)
+{
+    memset(file, 0, size);
+    struct elf64_ehdr eh = {
+        .e_type = ET_EXEC, .e_machine = EM_X86_64, .e_version = EV_CURRENT,
+        .e_entry = USER_STACK_TOP - PAGE_SIZE,
+        .e_phoff = sizeof(struct elf64_ehdr), .e_ehsize = sizeof(struct elf64_ehdr),
+        .e_phentsize = sizeof(struct elf64_phdr), .e_phnum = 1,
+    };
+    memcpy(eh.e_ident, ELF_MAGIC, 4);
+    eh.e_ident[EI_CLASS] = ELFCLASS64;
+    eh.e_ident[EI_DATA] = ELFDATA2LSB;
+    eh.e_ident[EI_VERSION] = EV_CURRENT;
+    struct elf64_phdr ph = {
+        .p_type = PT_LOAD, .p_flags = PF_R | PF_X, .p_offset = PAGE_SIZE,
+        .p_vaddr = USER_STACK_TOP - PAGE_SIZE, .p_filesz = PAGE_SIZE, .p_memsz = PAGE_SIZE,
+        .p_align = PAGE_SIZE,
+    };
+    memcpy(file, &eh, sizeof(eh));
+    memcpy(file + sizeof(eh), &ph, sizeof(ph));
+}
+
+KTEST(demand, segment_on_the_stack, "a program with a segment where the stack goes is refused (\"mapping the stack failed\") under each policy, never a panic, every frame back")
+{
+    size_t size = 2 * PAGE_SIZE;
+    uint8_t *file = kmalloc(size);
+    KT_ASSERT(file != NULL);
+    build_segment_on_stack(file, size);
+    enum region_policy boot = process_policy();
+    int errs[POLICIES];
+    int64_t leaked[POLICIES];
+    for (int i = 0; i < POLICIES; i++) {
+        process_set_policy(policies[i]);
+        uint64_t before = free_frames();
+        errs[i] = process_run("segment-on-stack", file, size, &results[i]);
+        leaked[i] = (int64_t)(before - free_frames());
+    }
+    process_set_policy(boot);
+    kfree(file);
+    for (int i = 0; i < POLICIES; i++) {
+        if (errs[i] != PROC_ERR_NO_MEMORY || results[i].end != PROCESS_NOT_RUN ||
+            !strstr(results[i].reason, "mapping the stack failed"))
+            ktest_fail(__FILE__, __LINE__,
+                       "expected the program to be refused under vm=%s (\"mapping the stack "
+                       "failed\"), but it %s",
+                       region_policy_name(policies[i]), end_text(&results[i]));
+        if (leaked[i] != 0)
+            ktest_fail(__FILE__, __LINE__, "under vm=%s, %lld frames were not given back",
+                       region_policy_name(policies[i]), (long long)leaked[i]);
+    }
+    ktest_diag("refused: %s", results[1].reason);
 }

@@ -79,12 +79,14 @@ int process_add_region(struct process *p, uint64_t start, uint64_t length, unsig
         return VMM_OK;
     if (map_now)
         vmm_free(&p->space, vaddr(start), length);
-    /* Full is a limit like running out; an overlap or a bad range is the caller's bug. */
-    if (rerr != REGION_ERR_FULL)
-        panic("process_add_region: region %#llx + %#llx of %s refused (%d) (caller %p)",
-              (unsigned long long)start, (unsigned long long)length, p->name, rerr,
-              CALLER_ADDRESS());
-    return VMM_ERR_NO_MEMORY;
+    /* An overlap is a program whose segments lie where its stack or heap go
+     * (the ELF checks allow any user address): refused like a mapped page. */
+    if (rerr == REGION_ERR_OVERLAP)
+        return VMM_ERR_ALREADY_MAPPED;
+    if (rerr == REGION_ERR_FULL)
+        return VMM_ERR_NO_MEMORY;
+    panic("process_add_region: region %#llx + %#llx of %s is not a user range (caller %p)",
+          (unsigned long long)start, (unsigned long long)length, p->name, CALLER_ADDRESS());
 }
 
 /* Give back what [start, start + size) holds: owned frames, and the zero page's mappings. */
@@ -194,6 +196,10 @@ static bool demand_fault(struct trap_frame *frame)
     if (err != VMM_ERR_NO_MEMORY)
         panic("demand paging: backing %#llx for %s failed: %s", (unsigned long long)cr2, p->name,
               vmm_strerror(err));
+    if (!p->started)
+        panic("demand paging: no frame for %#llx while %s was being loaded (the loader touched "
+              "a demand page)",
+              (unsigned long long)cr2, p->name);
     char why[80];
     ksnprintf(why, sizeof(why), "out of memory while backing a demand page at %#llx",
               (unsigned long long)d.page);

@@ -379,6 +379,7 @@ int process_run(const char *name, const void *image, size_t size, struct process
     gdt_set_kernel_stack(p->kstack.top);
     syscall_kernel_rsp = p->kstack.top;
     KILN_BREAK("user"); /* break=user: the next instruction to run is the program's */
+    p->started = true;
     if (ksetjmp(&p->finished) == 0)
         user_enter(p->elf.entry, USER_STACK_TOP, 0);
 
