@@ -8,8 +8,12 @@
  *   3. Each PT_LOAD segment: vmm_alloc() zeroed frames with the segment's
  *      permissions, then the file's bytes are copied in through the direct
  *      map (the pages may be read-only to the program, never to the kernel).
- *   4. The user stack under USER_STACK_TOP, the first heap arena at
- *      USER_HEAP_BASE, and a kernel stack for the process's system calls.
+ *   4. The user stack under USER_STACK_TOP (and its guard), the first heap
+ *      arena at USER_HEAP_BASE, and a kernel stack for the process's system
+ *      calls. Each part of the user half is recorded as a region; under
+ *      vm=demand or vm=zero-page the .bss, stack and heap are only recorded
+ *      (the heap at its first SYS_ALLOC or SYS_MEMSTATS) and backed page by
+ *      page from the page-fault handler (src/proc/demand.c).
  *   5. CR3 <- the new space; TSS.rsp0 and the SYSCALL stub <- the kernel
  *      stack; ksetjmp() marks where to come back to; user_enter() drops to
  *      ring 3 at the ELF entry point.
