@@ -76,7 +76,7 @@ struct process {
     char name[PROCESS_NAME_MAX];
     struct address_space space;
     bool space_made, user_heap_made, kstack_made;
-    bool started;             /* finished is set: it may end (it ran, or is about to) */
+    bool started; /* finished is set: it may end (it ran, or is about to) */
     struct elf_info elf;
     struct arena_heap user_heap; /* an arena heap: arenas in space, bitmaps kernel-only */
     struct arena_backing heap_backing; /* how the heap's arenas are backed (src/proc/demand.c) */

@@ -19,13 +19,13 @@
 
 #include "kiln/syscall.h"
 #include "ktest/ktest.h"
+#include "ktest/ktest_elf.h"
 #include "lib/format.h"
 #include "lib/string.h"
 #include "mm/kmalloc.h"
 #include "mm/layout.h"
 #include "mm/pmm_boot.h"
 #include "mm/region.h"
-#include "proc/elf.h"
 #include "proc/process.h"
 
 #define POLICIES 3
@@ -402,34 +402,14 @@ KTEST(demand, syscall_buffers,
  * finds the page mapped; under the lazy policies the stack's region overlaps
  * the image's. Either way: refused with a reason, never a panic, nothing leaked.
  */
-static void build_segment_on_stack(uint8_t *file, size_t size)
-{
-    memset(file, 0, size);
-    struct elf64_ehdr eh = {
-        .e_type = ET_EXEC, .e_machine = EM_X86_64, .e_version = EV_CURRENT,
-        .e_entry = USER_STACK_TOP - PAGE_SIZE,
-        .e_phoff = sizeof(struct elf64_ehdr), .e_ehsize = sizeof(struct elf64_ehdr),
-        .e_phentsize = sizeof(struct elf64_phdr), .e_phnum = 1,
-    };
-    memcpy(eh.e_ident, ELF_MAGIC, 4);
-    eh.e_ident[EI_CLASS] = ELFCLASS64;
-    eh.e_ident[EI_DATA] = ELFDATA2LSB;
-    eh.e_ident[EI_VERSION] = EV_CURRENT;
-    struct elf64_phdr ph = {
-        .p_type = PT_LOAD, .p_flags = PF_R | PF_X, .p_offset = PAGE_SIZE,
-        .p_vaddr = USER_STACK_TOP - PAGE_SIZE, .p_filesz = PAGE_SIZE, .p_memsz = PAGE_SIZE,
-        .p_align = PAGE_SIZE,
-    };
-    memcpy(file, &eh, sizeof(eh));
-    memcpy(file + sizeof(eh), &ph, sizeof(ph));
-}
-
 KTEST(demand, segment_on_the_stack, "a program with a segment where the stack goes is refused (\"mapping the stack failed\") under each policy, never a panic, every frame back")
 {
-    size_t size = 2 * PAGE_SIZE;
+    size_t size = KTEST_ELF_SIZE;
     uint8_t *file = kmalloc(size);
     KT_ASSERT(file != NULL);
-    build_segment_on_stack(file, size);
+    static const uint8_t exit0[] = {0x31, 0xC0, 0x31, 0xFF, 0x0F, 0x05}; /* SYS_EXIT(0), never run */
+    ktest_elf_one_page(file, USER_STACK_TOP - PAGE_SIZE, USER_STACK_TOP - sizeof(exit0), exit0,
+                       sizeof(exit0));
     enum region_policy boot = process_policy();
     int errs[POLICIES];
     int64_t leaked[POLICIES];
