@@ -165,8 +165,8 @@ void process_print_regions(const struct region_set *set, const char *prefix);
 extern bool process_report_memory;
 
 /* "kiln: process 1 (hello) under vm=demand: 17 frames at peak, 1 page backed
- * on a fault, 0 zero-page maps; regions:" and its regions (strace, the
- * monitor's `regions`). */
+ * on a fault, 0 zero-page maps; regions:" and its regions (after each
+ * program when vm= is on the command line; the monitor's `regions`). */
 void process_print_memory(const char *name, const struct process_result *r);
 
 /* End process p (the current one, or the one being loaded) for a fault, with

@@ -42,7 +42,6 @@
 #include "mm/kmalloc.h"
 #include "mm/layout.h"
 #include "mm/pmm_boot.h"
-#include "proc/strace.h"
 #include "proc/syscall.h"
 
 /* asm/syscall.asm */
@@ -448,7 +447,7 @@ int process_run_list(const char *list)
             kprintf("kiln: process %u (%s) took %llu cycles from load to teardown\n", result.pid,
                     name, (unsigned long long)spent);
         process_print_result(name, &result);
-        if ((process_report_memory || syscall_trace) && err != PROC_ERR_NOT_FOUND)
+        if (process_report_memory && err != PROC_ERR_NOT_FOUND)
             process_print_memory(name, &result);
         if (result.end != PROCESS_EXITED || result.status != 0)
             failures++;
