@@ -53,6 +53,10 @@ set(KILN_USER_PROGRAMS
   hostile-nt
   hostile-x87
   hostile-fake-tap
+  # the demand pager's attackers (src/ktest/test_demand.c runs them under each vm= policy)
+  hostile-demand-oom
+  hostile-fault-storm
+  hostile-demand-syscalls
 )
 
 set(KILN_USER_DIR ${CMAKE_CURRENT_SOURCE_DIR}/src/user)

@@ -6,6 +6,8 @@
 #   qemu.vmm-dump-1gib-pages  walk=space: the direct map in 1 GiB pages, the image by section
 #   qemu.vmm-dump-2mib-pages  the same on a CPU without 1 GiB pages
 #   qemu.ktest-vmm-16G        the VMM suite with 16 GiB of RAM
+#   host.region               cmocka tests of src/mm/region.c: regions and the page-fault
+#                             decision (with a random model)
 
 kiln_host_test(vmm SOURCES
   tests/test_vmm.c
@@ -16,6 +18,8 @@ kiln_host_test(vmm SOURCES
   src/mm/memmap.c
   src/lib/format.c
 )
+
+kiln_host_test(region SOURCES tests/test_region.c src/mm/region.c)
 
 # Swapping a physical and a virtual address at a VMM call must not compile
 # (paddr_t and vaddr_t are distinct structs, include/mm/addr.h). The two

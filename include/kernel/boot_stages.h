@@ -33,6 +33,9 @@ __attribute__((noreturn)) void run_tests_and_power_off(void);
 void heap_stage_init(void);
 
 /* The user programs run= names (the demo by default; run=none: none). */
+/* vm= on the command line: the backing policy of user heap, stack and .bss. */
+void process_policy_stage_init(void);
+
 void run_user_programs(void);
 
 #endif

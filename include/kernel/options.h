@@ -21,6 +21,8 @@ struct kernel_options {
     char records[64]; /* records=: state to print as JSON lines ("all", "memmap,heap") */
     char breaks[64]; /* break=: stages whose magic breakpoints fire ("vmm,heap", "all") */
     char run[256];   /* user programs to run after booting ("demo,hello"); empty: the demo */
+    char vm[16];     /* how user heap, stack and .bss are backed: immediate (default), demand,
+                        zero-page (docs/demand.md) */
     bool poweroff;   /* power off after booting instead of idling */
     bool strace;     /* print every system call user programs make */
     bool heaptrace;  /* print every kmalloc/kfree/krealloc (mm/kmalloc.h) */

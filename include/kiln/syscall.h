@@ -20,7 +20,9 @@
  * The kernel checks every pointer and length before using it (inside the
  * user half, mapped, user-accessible, writable when the kernel writes, no
  * wrap-around): a bad one is -KILN_EFAULT, never a kernel fault. See
- * docs/userspace.md.
+ * docs/userspace.md. Under vm=demand or vm=zero-page (docs/demand.md) a
+ * buffer in pages not backed yet is backed before the checks; when no frame
+ * is left for one, the call returns -KILN_ENOMEM.
  */
 #ifndef KILN_SYSCALL_H
 #define KILN_SYSCALL_H

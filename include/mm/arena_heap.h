@@ -60,8 +60,21 @@ struct heap_arena {
     struct allocator a;
 };
 
+/*
+ * Where a user heap's arenas get their memory. NULL (the kernel heap, and the
+ * default) means vmm_alloc now and vmm_free at the end; src/proc gives its
+ * own to record each arena as a region and, under vm=demand, to map nothing
+ * until the first touch. reserve returns VMM_OK or a VMM_ERR_* code.
+ */
+struct arena_backing {
+    int (*reserve)(void *ctx, uintptr_t base, size_t size, unsigned flags);
+    void (*release)(void *ctx, uintptr_t base, size_t size);
+    void *ctx;
+};
+
 struct arena_heap {
     enum heap_backend backend;
+    const struct arena_backing *backing; /* NULL: vmm_alloc / vmm_free */
     struct address_space *space; /* where arenas are mapped */
     unsigned arena_flags;        /* VMM flags of the arenas (the bitmaps are always kernel-only) */
     bool user;                   /* a process's heap: its free lists live in memory the
@@ -99,6 +112,9 @@ int arena_heap_init(struct arena_heap *h, enum heap_backend backend, struct addr
  */
 int arena_heap_init_user(struct arena_heap *h, struct address_space *space, uintptr_t start,
                          size_t size);
+/* The same, with the arenas' memory from `backing` (the bitmaps stay vmm_alloc'd). */
+int arena_heap_init_user_backed(struct arena_heap *h, struct address_space *space, uintptr_t start,
+                                size_t size, const struct arena_backing *backing);
 
 void *arena_heap_alloc(struct arena_heap *h, size_t size);
 void arena_heap_free(struct arena_heap *h, void *p, void *caller);

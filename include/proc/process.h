@@ -8,7 +8,11 @@
  *   - a user stack under USER_STACK_TOP with an unmapped guard below it,
  *   - a user heap: an arena heap (mm/arena_heap.h) of buddy arenas mapped in its space at
  *     USER_HEAP_BASE, grown through the VMM on request (SYS_ALLOC),
- *   - a kernel stack (with a guard page) for its system calls and faults.
+ *   - a kernel stack (with a guard page) for its system calls and faults,
+ *   - its regions (mm/region.h): what each range of its user half is for and
+ *     how it is backed; under vm=demand or vm=zero-page (process_set_policy)
+ *     the heap, stack and .bss are backed page by page from the page-fault
+ *     handler (src/proc/demand.c, docs/demand.md).
  *
  * kiln runs processes one after another, with no scheduler: process_run()
  * loads a program, enters ring 3, and returns when the program exits or is
@@ -24,7 +28,9 @@
 
 #include "boot/boot_info.h"
 #include "lib/kjmp.h"
+#include "arch/x86_64/trap.h"
 #include "mm/arena_heap.h"
+#include "mm/region.h"
 #include "mm/vmm.h"
 #include "mm/vmm_boot.h"
 #include "proc/elf.h"
@@ -51,6 +57,10 @@ struct process_result {
     char reason[256];    /* one sentence: why it was refused or killed */
     uint64_t syscalls;   /* system calls it made */
     uint64_t frames_held; /* the most frames its space held at once (tables, image, stack, heap) */
+    uint64_t faults_backed; /* page faults that gave a page its own frame (demand, copy-on-write) */
+    uint64_t zero_page_maps;         /* first reads answered with the shared zero page */
+    enum region_policy policy;       /* how its heap, stack and .bss were backed */
+    struct region_set regions;       /* its regions, as they were when it ended */
     char output[PROCESS_OUTPUT_MAX]; /* the first bytes it wrote, NUL-terminated */
     size_t output_len;   /* how many bytes it wrote in all */
 };
@@ -66,8 +76,12 @@ struct process {
     char name[PROCESS_NAME_MAX];
     struct address_space space;
     bool space_made, user_heap_made, kstack_made;
+    bool started; /* finished is set: it may end (it ran, or is about to) */
     struct elf_info elf;
     struct arena_heap user_heap; /* an arena heap: arenas in space, bitmaps kernel-only */
+    struct arena_backing heap_backing; /* how the heap's arenas are backed (src/proc/demand.c) */
+    struct region_set regions;         /* what each part of its user half is for, and its policy */
+    enum region_policy policy;         /* for its heap, stack and .bss */
     struct kstack kstack;     /* where its system calls and faults run */
     struct kjmp_buf finished; /* process_run() resumes here when it ends */
     struct process_result *result;
@@ -106,5 +120,59 @@ void process_write(const char *bytes, size_t len);
 /* Called by asm/syscall.asm (and the dispatcher) when the return address is
  * not canonical: SYSRET there would fault in ring 0, so the process is killed. */
 __attribute__((noreturn)) void syscall_bad_return(uint64_t rip);
+
+/* Set up p's heap (its first arena) if it has none yet: at load under
+ * vm=immediate, at the first SYS_ALLOC or SYS_MEMSTATS otherwise, so a
+ * program that never allocates never pays for a heap. VMM_OK or VMM_ERR_*. */
+int process_heap_ready(struct process *p);
+
+/* ---- regions and demand paging (src/proc/demand.c) -------------------------- */
+
+/* The backing of user heap, stack and .bss for processes started from now on
+ * (vm= on the command line). REGION_ZERO_PAGE takes the shared zero frame the
+ * first time (kept for good). Returns false, policy unchanged, without a frame. */
+bool process_set_policy(enum region_policy policy);
+enum region_policy process_policy(void);
+/* The shared zero frame, if vm=zero-page was ever chosen (for tests: it must stay all zeroes). */
+bool process_zero_frame(paddr_t *frame);
+
+/* Record a region of p (and for an immediate one other than the image, map
+ * it now). Returns a VMM_ERR_* code or VMM_OK. */
+int process_add_region(struct process *p, uint64_t start, uint64_t length, unsigned flags,
+                       enum region_policy policy, enum region_purpose purpose);
+
+/* The process whose space is active (from load to teardown): demand faults
+ * are resolved against its regions. NULL when none. */
+void process_demand_attach(struct process *p);
+
+/* Install the page-fault handler for demand and zero-page regions. */
+void process_demand_init(void);
+
+/*
+ * Before a system call uses the user buffer [ptr, ptr + len): if every byte
+ * lies in regions that allow the access, back each page that is not yet
+ * backed (for a write, replace the zero page), so the pointer checks see it
+ * mapped. Anything else is left to the checks. Returns 0, or -KILN_ENOMEM
+ * when no frame was left for a page (the pages backed so far stay backed).
+ */
+int process_back_user_range(struct process *p, uint64_t ptr, uint64_t len, bool write);
+
+/* One line per region: "  0x000000400000-0x000000402000   8 KiB r-x image immediate". */
+void process_print_regions(const struct region_set *set, const char *prefix);
+
+/* process_run_list prints each program's memory line and regions (vm= on
+ * the command line sets it, so a boot without vm= prints what it always did). */
+extern bool process_report_memory;
+
+/* "kiln: process 1 (hello) under vm=demand: 17 frames at peak, 1 page backed
+ * on a fault, 0 zero-page maps; regions:" and its regions (after each
+ * program when vm= is on the command line; the monitor's `regions`). */
+void process_print_memory(const char *name, const struct process_result *r);
+
+/* End process p (the current one, or the one being loaded) for a fault, with
+ * `explain` after the fault's description ("#PF page fault at rip ..., cr2 ...
+ * (user write, page not present): explain"). Resumes where p->finished was set. */
+__attribute__((noreturn)) void process_fault_kill(struct process *p, const struct trap_frame *frame,
+                                                  uint64_t cr2, const char *explain);
 
 #endif

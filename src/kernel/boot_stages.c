@@ -125,6 +125,23 @@ void heap_stage_init(void)
     kmalloc_trace = kernel_options.heaptrace;
 }
 
+void process_policy_stage_init(void)
+{
+    enum region_policy policy;
+    if (!kernel_options.vm[0] || !region_policy_parse(kernel_options.vm, &policy))
+        return; /* the default boot says nothing */
+    process_report_memory = true; /* vm= asked: say what each program cost */
+    if (policy == REGION_IMMEDIATE)
+        return;
+    if (process_set_policy(policy))
+        kprintf("kiln: user heap, stack and .bss are backed %s (vm=%s)\n",
+                policy == REGION_DEMAND ? "on demand" : "by the zero page until written",
+                kernel_options.vm);
+    else
+        kprintf("kiln: warning: vm=%s: no frame for the zero page; using immediate\n",
+                kernel_options.vm);
+}
+
 void run_user_programs(void)
 {
     const char *programs = kernel_options.run[0] ? kernel_options.run : "demo";

@@ -61,6 +61,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
 
     process_init(); /* SYSCALL/SYSRET and ring-3 faults: user programs can run */
     syscall_trace = kernel_options.strace;
+    process_policy_stage_init(); /* vm=: how user heap, stack and .bss are backed */
     boot_report_cycles();
 
     if (kernel_options.walk[0])

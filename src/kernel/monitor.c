@@ -110,6 +110,14 @@ static void cmd_run(char **argv)
     process_print_result(argv[1], &result);
 }
 
+static void cmd_regions(char **argv)
+{
+    static struct process_result result; /* too big for the stack */
+    process_run_module(argv[1], &result);
+    process_print_result(argv[1], &result);
+    process_print_memory(argv[1], &result);
+}
+
 static void cmd_bt(char **argv)
 {
     (void)argv;
@@ -143,6 +151,9 @@ static const struct command commands[] = {
      cmd_programs},
     {"run", 1, "run NAME", "NAME as 'programs' lists it",
      "run a user program and report how it ended", cmd_run},
+    {"regions", 1, "regions NAME", "NAME as 'programs' lists it",
+     "run a program, then show its regions and the frames it held (vm= sets the policy)",
+     cmd_regions},
     {"bt", 0, "bt", 0, "a backtrace of the monitor itself", cmd_bt},
     {"reboot", 0, "reboot", 0, "reset the machine", cmd_reboot},
     {"poweroff", 0, "poweroff", 0, "power off (QEMU exits)", cmd_poweroff},

@@ -15,6 +15,7 @@
 #include "lib/string.h"
 #include "lib/cmdline.h"
 #include "lib/format.h"
+#include "mm/region.h"
 
 struct kernel_options kernel_options;
 
@@ -42,6 +43,9 @@ static const struct option options[] = {
                   "run=none runs none)"},
     {"strace", FLAG, "print every system call a user program makes, with its arguments and "
                      "result"},
+    {"vm", TEXT, "how user heap, stack and .bss are backed: immediate (the default), demand "
+                 "(a frame on the first touch) or zero-page (the shared zero page until the "
+                 "first write)"},
     {"break", TEXT, "stop the Bochs debugger at boot stages with magic breakpoints (all, or "
                     "STAGE[,STAGE] of: " KILN_BREAK_STAGES ")"},
 };
@@ -116,7 +120,16 @@ static int apply(const struct option *opt, const struct cmdline_arg *arg)
         ksnprintf(kernel_options.records, sizeof(kernel_options.records), "%s", arg->value);
     else if (!strcmp(opt->name, "run"))
         ksnprintf(kernel_options.run, sizeof(kernel_options.run), "%s", arg->value);
-    else if (!strcmp(opt->name, "poweroff"))
+    else if (!strcmp(opt->name, "vm")) {
+        enum region_policy policy;
+        if (!region_policy_parse(arg->value, &policy)) {
+            kprintf("kiln: warning: vm=%s is not a policy (immediate, demand or zero-page); "
+                    "using immediate\n",
+                    arg->value);
+            return 1;
+        }
+        ksnprintf(kernel_options.vm, sizeof(kernel_options.vm), "%s", arg->value);
+    } else if (!strcmp(opt->name, "poweroff"))
         kernel_options.poweroff = true;
     else if (!strcmp(opt->name, "strace"))
         kernel_options.strace = true;

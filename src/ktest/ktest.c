@@ -179,6 +179,7 @@ static const struct {
     {"pmm", KTEST_LAYER_PMM},   {"vmm", KTEST_LAYER_VMM},      {"heap", KTEST_LAYER_HEAP},
     {"user", KTEST_LAYER_USER}, {"hostile", KTEST_LAYER_USER}, {"bigbss", KTEST_LAYER_USER},
     {"records", KTEST_LAYER_HEAP},
+    {"demand", KTEST_LAYER_USER},
 };
 
 static enum ktest_layer layer_of(const char *suite)

@@ -67,7 +67,8 @@ static int add_arena(struct arena_heap *h, size_t size)
         h->meta_next += meta_mapped;
         h->mapped_bytes += meta_mapped;
     }
-    int err = vmm_alloc(h->space, vaddr(base), size, h->arena_flags);
+    int err = h->backing ? h->backing->reserve(h->backing->ctx, base, size, h->arena_flags)
+                         : vmm_alloc(h->space, vaddr(base), size, h->arena_flags);
     if (err) {
         if (ar->metadata) {
             size_t meta_mapped = PAGE_ALIGN_UP(ar->metadata_size);
@@ -99,10 +100,12 @@ static int add_arena(struct arena_heap *h, size_t size)
 }
 
 static int setup(struct arena_heap *h, enum heap_backend backend, struct address_space *space,
-                 uintptr_t start, size_t size, unsigned arena_flags, bool user)
+                 uintptr_t start, size_t size, unsigned arena_flags, bool user,
+                 const struct arena_backing *backing)
 {
     memset(h, 0, sizeof(*h)); /* no compound literal: the struct is too big for the stack */
     h->backend = backend;
+    h->backing = backing;
     h->space = space;
     h->start = start;
     h->end = start + size;
@@ -116,13 +119,19 @@ static int setup(struct arena_heap *h, enum heap_backend backend, struct address
 int arena_heap_init(struct arena_heap *h, enum heap_backend backend, struct address_space *space,
                     uintptr_t start, size_t size)
 {
-    return setup(h, backend, space, start, size, VMM_WRITE, false);
+    return setup(h, backend, space, start, size, VMM_WRITE, false, NULL);
 }
 
 int arena_heap_init_user(struct arena_heap *h, struct address_space *space, uintptr_t start,
                          size_t size)
 {
-    return setup(h, HEAP_BUDDY, space, start, size, VMM_USER | VMM_WRITE, true);
+    return setup(h, HEAP_BUDDY, space, start, size, VMM_USER | VMM_WRITE, true, NULL);
+}
+
+int arena_heap_init_user_backed(struct arena_heap *h, struct address_space *space, uintptr_t start,
+                                size_t size, const struct arena_backing *backing)
+{
+    return setup(h, HEAP_BUDDY, space, start, size, VMM_USER | VMM_WRITE, true, backing);
 }
 
 /*
@@ -299,7 +308,10 @@ void arena_heap_destroy(struct arena_heap *h)
 {
     for (unsigned i = 0; i < h->count; i++) {
         struct heap_arena *ar = &h->arenas[i];
-        vmm_free(h->space, vaddr(ar->base), ar->size);
+        if (h->backing)
+            h->backing->release(h->backing->ctx, ar->base, ar->size);
+        else
+            vmm_free(h->space, vaddr(ar->base), ar->size);
         if (ar->metadata)
             vmm_free(h->space, vaddr(ar->metadata), PAGE_ALIGN_UP(ar->metadata_size));
     }

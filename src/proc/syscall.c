@@ -168,12 +168,33 @@ static int64_t (*const handlers[SYS_COUNT])(struct process *p, const struct sysc
     [SYS_BLOCK_SIZE] = sys_block_size,
 };
 
+/*
+ * Under vm=demand or vm=zero-page the heap is set up by the first call that
+ * needs it, and a buffer may lie in pages not backed yet (or on the shared
+ * zero page, which the kernel must never write): back them first, so the
+ * pointer checks see them mapped and writable. No frame for either is
+ * -KILN_ENOMEM. Under vm=immediate this does nothing.
+ */
+static int prepare(struct process *p, uint64_t nr, const struct syscall_frame *f)
+{
+    if ((nr == SYS_ALLOC || nr == SYS_MEMSTATS) && process_heap_ready(p) != VMM_OK)
+        return -KILN_ENOMEM;
+    if (nr == SYS_WRITE && f->rsi <= KILN_WRITE_MAX)
+        return process_back_user_range(p, f->rdi, f->rsi, false);
+    if (nr == SYS_MEMSTATS) {
+        int err = process_back_user_range(p, f->rdi, sizeof(struct kiln_memstats), true);
+        return err ? err : process_back_user_range(p, f->rsi, f->rdx, true);
+    }
+    return 0;
+}
+
 void syscall_dispatch(struct syscall_frame *f)
 {
     struct process *p = process_current();
     p->result->syscalls++;
     uint64_t nr = f->rax;
-    int64_t result = nr < SYS_COUNT ? handlers[nr](p, f) : error(KILN_ENOSYS);
+    int prepared = prepare(p, nr, f);
+    int64_t result = prepared ? prepared : nr < SYS_COUNT ? handlers[nr](p, f) : error(KILN_ENOSYS);
     if (syscall_trace)
         strace_print(p->name, p->pid, f, result);
     f->rax = (uint64_t)result;

@@ -51,6 +51,18 @@ static void malloc_free_pairs(int count)
     }
 }
 
+/* Pages never touched before first_touches() writes each once: under
+ * vm=immediate they were mapped at load, under vm=demand or vm=zero-page each
+ * write is the page fault that backs it, so the difference is one fault's cost. */
+static uint8_t fresh[(WARMUP + ROUNDS) * 4096] __attribute__((aligned(4096)));
+static int touched;
+
+static void first_touches(int count)
+{
+    for (int i = 0; i < count; i++)
+        ((volatile uint8_t *)fresh)[(size_t)touched++ * 4096] = 1;
+}
+
 /* Cycles per call of run(ROUNDS), after run(WARMUP). */
 static uint64_t cycles_per_round(void (*run)(int count))
 {
@@ -63,6 +75,7 @@ static uint64_t cycles_per_round(void (*run)(int count))
 int main(void)
 {
     uint64_t syscall_cycles = cycles_per_round(null_syscalls);
+    uint64_t touch_cycles = cycles_per_round(first_touches);
     uint64_t empty_cycles = cycles_per_round(malloc_free_pairs);
     void *held = malloc(MALLOC_SIZE);
     require(2, held != NULL, "malloc(%d) for the held block failed", MALLOC_SIZE);
@@ -71,5 +84,6 @@ int main(void)
     printf("bench: user: null-syscall %lu cycles per call\n", syscall_cycles);
     printf("bench: user: malloc-free-empty-heap %lu cycles per pair\n", empty_cycles);
     printf("bench: user: malloc-free-one-held %lu cycles per pair\n", held_cycles);
+    printf("bench: user: first-touch %lu cycles per page\n", touch_cycles);
     return 0;
 }
