@@ -465,7 +465,7 @@ static void test_a_given_back_slot_is_reused(void **state)
     machine_up(8 * MiB);
     assert_int_equal(arena_heap_init_user(&t.heap, &t.space, range_start(), RANGE), VMM_OK);
     void *small, *b;
-    grow_past_arena_0(&small, &b);                    /* arena 1: 512 KiB */
+    grow_past_arena_0(&small, &b);                  /* arena 1: 512 KiB */
     void *c = arena_heap_alloc(&t.heap, 400 * KiB); /* fits no arena: arena 2, 1 MiB */
     assert_non_null(c);
     assert_int_equal(t.heap.count, 3);

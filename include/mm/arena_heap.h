@@ -75,8 +75,8 @@ struct arena_heap {
     uintptr_t next;              /* the end of the highest arena (arenas may leave holes) */
     uintptr_t meta_start, meta_next; /* the buddy bitmaps, mapped after the arenas' range;
                                       * meta_next: the end of the highest bitmaps */
-    unsigned count;              /* slots in use: arenas[0..count) (some may be vacant) */
-    int spare;                   /* the empty arena kept (index), -1 if none */
+    unsigned count;                  /* slots in use: arenas[0..count) (some may be vacant) */
+    int spare;                       /* the empty arena kept (index), -1 if none */
     struct heap_arena arenas[ARENA_HEAP_MAX_ARENAS];
     uint64_t grows;        /* arenas added after the first */
     uint64_t releases;     /* emptied arenas given back to the VMM */
@@ -91,7 +91,7 @@ static inline bool arena_heap_slot_live(const struct heap_arena *ar)
 
 struct arena_heap_stats {
     struct alloc_stats total; /* summed over the arenas */
-    unsigned arenas; /* live arenas */
+    unsigned arenas;          /* live arenas */
     uint64_t grows;
     uint64_t releases;
     uint64_t mapped_bytes;
