@@ -111,10 +111,10 @@ KTEST(heap, gives_back_empty_arenas, "arenas emptied by kfree go back to the VMM
     uint64_t frames_before = pmm_free();
     uint64_t tables_before = kernel_space.table_pages;
     /* 64 KiB blocks until the heap has grown twice (a second and a third arena). */
-    static void *blocks[4096];
+    static void *blocks[256]; /* 64 KiB each: 16 MiB, far more than two arenas need */
     size_t n = 0;
     while (stats().grows < before.grows + 2) {
-        KT_ASSERT(n < 4096);
+        KT_ASSERT(n < 256);
         blocks[n] = kmalloc(64 << 10);
         if (!blocks[n])
             ktest_fail(__FILE__, __LINE__, "kmalloc(64 KiB) number %lu returned NULL",
