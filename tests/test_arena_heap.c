@@ -330,6 +330,177 @@ static void test_slab_backend_grows_and_frees_across_arenas(void **state)
     assert_int_equal(st.mapped_bytes, frames_mapped());
 }
 
+/* ---- giving emptied arenas back ------------------------------------------------ */
+
+/* The heap's and the machine's figures, to compare before and after. */
+struct footprint {
+    uint64_t mapped, owned, pmm_free, tables;
+    unsigned arenas;
+};
+
+static struct footprint footprint(void)
+{
+    return (struct footprint){stats().mapped_bytes, frames_mapped(), t.pmm.stats.free_bytes,
+                              t.space.table_pages, stats().arenas};
+}
+
+/* Back where it was: the same arenas and bytes mapped, every frame back in the PMM
+ * except page tables the VMM keeps for the space (counted apart). */
+static void expect_footprint(struct footprint was)
+{
+    struct footprint now = footprint();
+    assert_int_equal(now.arenas, was.arenas);
+    assert_int_equal(now.mapped, was.mapped);
+    assert_int_equal(now.owned, was.owned);
+    assert_int_equal(now.pmm_free + PAGE_SIZE * (now.tables - was.tables), was.pmm_free);
+}
+
+static void heap_up(enum heap_backend backend)
+{
+    machine_up(8 * MiB);
+    assert_int_equal(arena_heap_init(&t.heap, backend, &t.space, range_start(), RANGE), VMM_OK);
+}
+
+/* Almost all of an empty arena 0, with every backend's overhead (a list block's header) */
+#define BIG (ARENA_HEAP_FIRST_ARENA - 64)
+
+/* A small block in arena 0 and a BIG one that cannot fit beside it: a second arena. */
+static void grow_past_arena_0(void **small, void **big)
+{
+    *small = arena_heap_alloc(&t.heap, 100);
+    *big = arena_heap_alloc(&t.heap, BIG);
+    assert_non_null(*small);
+    assert_non_null(*big);
+    assert_int_equal(stats().arenas, 2);
+    assert_false(in_range(*big, t.heap.arenas[0].base, t.heap.arenas[0].size));
+}
+
+static void emptied_arena_is_given_back_at_once(enum heap_backend backend)
+{
+    heap_up(backend);
+    struct footprint start = footprint();
+    void *small, *big;
+    grow_past_arena_0(&small, &big);
+    assert_true(footprint().mapped > start.mapped);
+    assert_true(footprint().pmm_free < start.pmm_free);
+    assert_int_equal(arena_heap_try_free(&t.heap, small), ALLOC_OK); /* arena 0 has room now */
+    assert_int_equal(stats().arenas, 2); /* arena 0, empty, is never given back */
+    assert_int_equal(arena_heap_try_free(&t.heap, big), ALLOC_OK);
+    /* Arena 1 emptied while arena 0 could hold its BIG block: unmapped, frames back. */
+    expect_footprint(start);
+    assert_int_equal(stats().releases, 1);
+    assert_int_equal(t.heap.count, 1);
+    assert_int_equal(t.heap.arenas[0].base, range_start()); /* the first arena stays */
+    assert_int_equal(t.heap.arenas[0].size, ARENA_HEAP_FIRST_ARENA);
+    assert_int_equal(t.heap.spare, -1);
+}
+
+static void test_emptied_arena_is_given_back_buddy(void **state)
+{
+    (void)state;
+    emptied_arena_is_given_back_at_once(HEAP_BUDDY);
+}
+
+static void test_emptied_arena_is_given_back_list(void **state)
+{
+    (void)state;
+    emptied_arena_is_given_back_at_once(HEAP_LIST);
+}
+
+static void test_emptied_arena_is_given_back_slab(void **state)
+{
+    (void)state;
+    emptied_arena_is_given_back_at_once(HEAP_SLAB);
+}
+
+/* Arena 0 full: an alloc/free pair at its edge keeps one spare instead of mapping and
+ * unmapping each time; a free in arena 0 that makes room gives the spare back. */
+static void spare_waits_for_room(enum heap_backend backend)
+{
+    heap_up(backend);
+    struct footprint start = footprint();
+    void *small, *big;
+    grow_past_arena_0(&small, &big);
+    struct footprint grown = footprint();
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(arena_heap_try_free(&t.heap, big), ALLOC_OK);
+        /* Arena 0 still cannot hold BIG: arena 1 stays, empty, as the spare. */
+        assert_int_equal(footprint().mapped, grown.mapped);
+        assert_int_equal(footprint().arenas, 2);
+        assert_int_equal(t.heap.spare, 1);
+        big = arena_heap_alloc(&t.heap, BIG);
+        assert_non_null(big);
+        assert_int_equal(stats().grows, 1); /* the spare served it: no new arena */
+    }
+    assert_int_equal(arena_heap_try_free(&t.heap, big), ALLOC_OK);
+    assert_int_equal(stats().releases, 0);
+    assert_int_equal(arena_heap_try_free(&t.heap, small), ALLOC_OK); /* room in arena 0 */
+    expect_footprint(start);
+    assert_int_equal(stats().releases, 1);
+    assert_int_equal(t.heap.spare, -1);
+}
+
+static void test_spare_waits_for_room_buddy(void **state)
+{
+    (void)state;
+    spare_waits_for_room(HEAP_BUDDY);
+}
+
+static void test_spare_waits_for_room_list(void **state)
+{
+    (void)state;
+    spare_waits_for_room(HEAP_LIST);
+}
+
+static void test_spare_waits_for_room_slab(void **state)
+{
+    (void)state;
+    spare_waits_for_room(HEAP_SLAB);
+}
+
+/* An arena in the middle is given back; its slot and address range are used again. */
+static void test_a_given_back_slot_is_reused(void **state)
+{
+    (void)state;
+    machine_up(8 * MiB);
+    assert_int_equal(arena_heap_init_user(&t.heap, &t.space, range_start(), RANGE), VMM_OK);
+    void *small, *b;
+    grow_past_arena_0(&small, &b);                  /* arena 1: 512 KiB */
+    void *c = arena_heap_alloc(&t.heap, 400 * KiB); /* fits no arena: arena 2, 1 MiB */
+    assert_non_null(c);
+    assert_int_equal(t.heap.count, 3);
+    uintptr_t hole = t.heap.arenas[1].base;
+    assert_int_equal(arena_heap_try_free(&t.heap, b), ALLOC_OK); /* arena 2 has room for it */
+    assert_int_equal(t.heap.count, 3);
+    assert_false(arena_heap_slot_live(&t.heap.arenas[1]));
+    assert_int_equal(stats().arenas, 2);
+    assert_int_equal(stats().mapped_bytes, frames_mapped());
+    /* A pointer into the given-back arena is no longer the heap's. */
+    assert_int_equal(arena_heap_try_free(&t.heap, b), ALLOC_ERR_NOT_OURS);
+    /* Fill arena 2, then grow: the new arena takes the vacant slot 1. */
+    void *d = arena_heap_alloc(&t.heap, 400 * KiB);
+    assert_non_null(d);
+    void *e = arena_heap_alloc(&t.heap, 100 * KiB); /* arena 0 (128 KiB free) */
+    void *f = arena_heap_alloc(&t.heap, 300 * KiB); /* nowhere: a new arena */
+    assert_non_null(e);
+    assert_non_null(f);
+    assert_true(arena_heap_slot_live(&t.heap.arenas[1]));
+    assert_true(in_range(f, t.heap.arenas[1].base, t.heap.arenas[1].size));
+    assert_int_equal(t.heap.count, 3);
+    assert_int_equal(stats().mapped_bytes, frames_mapped());
+    assert_true(t.heap.arenas[1].base != hole); /* 2 MiB, aligned to 2 MiB */
+    void *all[] = {f, e, d, c};
+    for (unsigned i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+        assert_int_equal(arena_heap_try_free(&t.heap, all[i]), ALLOC_OK);
+    /* f's arena went back once d's made room in arena 2; arena 2, made for 400 KiB,
+     * stays as the spare while arena 0 (small in it) has no 400 KiB block. */
+    assert_int_equal(stats().arenas, 2);
+    assert_int_equal(t.heap.spare, 2);
+    assert_int_equal(stats().mapped_bytes, frames_mapped());
+    assert_int_equal(arena_heap_try_free(&t.heap, small), ALLOC_OK);
+    assert_int_equal(t.heap.spare, 2); /* 256 KiB free in arena 0: still no room for it */
+}
+
 static void test_destroy_returns_every_frame(void **state)
 {
     (void)state;
@@ -364,6 +535,13 @@ int main(void)
         TEST(test_calloc_zeroes_and_refuses_overflow),
         TEST(test_list_backend_grows_too),
         TEST(test_slab_backend_grows_and_frees_across_arenas),
+        TEST(test_emptied_arena_is_given_back_buddy),
+        TEST(test_emptied_arena_is_given_back_list),
+        TEST(test_emptied_arena_is_given_back_slab),
+        TEST(test_spare_waits_for_room_buddy),
+        TEST(test_spare_waits_for_room_list),
+        TEST(test_spare_waits_for_room_slab),
+        TEST(test_a_given_back_slot_is_reused),
         TEST(test_destroy_returns_every_frame),
     };
 #undef TEST

@@ -491,6 +491,7 @@ static void test_arena_heap(void **state)
     h.start = (uintptr_t)region;
     h.end = (uintptr_t)region + sizeof(region);
     h.count = 1;
+    h.arenas[0].size = sizeof(region); /* a live slot */
     h.mapped_bytes = 4096;
     assert_int_equal(buddy_init(&h.arenas[0].heap.buddy, (uintptr_t)region, sizeof(region),
                                 metadata, sizeof(metadata)),

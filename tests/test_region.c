@@ -105,6 +105,32 @@ static void test_add_refuses_when_full(void **state)
     expect_add(&set, reg(BASE - 2 * PAGE_SIZE, 1, RW, REGION_DEMAND, REGION_HEAP), REGION_ERR_FULL);
 }
 
+static void test_remove_exact_ranges_only(void **state)
+{
+    (void)state;
+    static struct region_set set;
+    region_set_init(&set);
+    expect_add(&set, reg(BASE, 4, RX, REGION_IMMEDIATE, REGION_IMAGE), REGION_OK);
+    expect_add(&set, reg(BASE + 8 * PAGE_SIZE, 4, RW, REGION_DEMAND, REGION_HEAP), REGION_OK);
+    expect_add(&set, reg(BASE + 20 * PAGE_SIZE, 1, RW, REGION_DEMAND, REGION_STACK), REGION_OK);
+    struct region_set before = set;
+    /* Not a region's start, a start with the wrong length, nothing at all: refused, unchanged. */
+    assert_int_equal(REGION_ERR_BAD, region_remove(&set, BASE + 9 * PAGE_SIZE, 3 * PAGE_SIZE));
+    assert_int_equal(REGION_ERR_BAD, region_remove(&set, BASE + 8 * PAGE_SIZE, 2 * PAGE_SIZE));
+    assert_int_equal(REGION_ERR_BAD, region_remove(&set, BASE + 40 * PAGE_SIZE, PAGE_SIZE));
+    if (memcmp(&before, &set, sizeof(set)) != 0)
+        fail_msg("a refused region_remove changed the set");
+    /* The middle one goes; the others stay in order and are still found. */
+    assert_int_equal(REGION_OK, region_remove(&set, BASE + 8 * PAGE_SIZE, 4 * PAGE_SIZE));
+    assert_int_equal(2, set.count);
+    assert_null(region_find(&set, BASE + 8 * PAGE_SIZE));
+    assert_non_null(region_find(&set, BASE));
+    assert_non_null(region_find(&set, BASE + 20 * PAGE_SIZE));
+    /* The range can be added again (a heap arena given back, then grown again). */
+    expect_add(&set, reg(BASE + 8 * PAGE_SIZE, 4, RW, REGION_DEMAND, REGION_HEAP), REGION_OK);
+    assert_int_equal(3, set.count);
+}
+
 static void test_find_at_every_edge(void **state)
 {
     (void)state;
@@ -404,6 +430,7 @@ int main(void)
         cmocka_unit_test(test_add_refuses_bad_regions),
         cmocka_unit_test(test_add_refuses_overlaps_keeps_order),
         cmocka_unit_test(test_add_refuses_when_full),
+        cmocka_unit_test(test_remove_exact_ranges_only),
         cmocka_unit_test(test_find_at_every_edge),
         cmocka_unit_test_setup(test_resolve_kills_with_named_reasons, setup_layout),
         cmocka_unit_test_setup(test_resolve_backs_demand_and_zero_pages, setup_layout),

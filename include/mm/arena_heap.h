@@ -7,8 +7,11 @@
  * on a buddy allocator) over that
  * memory. When no arena can satisfy a request, the heap grows: it maps a new
  * arena (twice the size of the last one, or larger if the request needs it)
- * and tries again. Memory is never handed back to the VMM; freed blocks are
- * reused. Two kinds of heap are arena heaps:
+ * and tries again. An arena other than the first that becomes entirely free
+ * is given back to the VMM (its frames to the PMM), unless no other arena
+ * could yet serve the request it was made for: then it stays as the heap's one
+ * spare until a free makes that room (docs/heap.md, "Giving arenas back").
+ * Two kinds of heap are arena heaps:
  *
  *   the kernel's heap   kmalloc and friends (mm/kmalloc.h), in the kernel space
  *   a user heap         one per process (src/proc), mapped user-writable in the
@@ -49,7 +52,8 @@ enum heap_backend { HEAP_BUDDY, HEAP_LIST, HEAP_SLAB }; /* slab: slab caches on 
 
 struct heap_arena {
     uintptr_t base;
-    size_t size;
+    size_t size;        /* 0: a vacant slot (never used, or its arena was given back) */
+    size_t made_for;    /* the request that made the heap grow this arena (0 for arena 0) */
     uintptr_t metadata; /* the buddy's bitmaps (and the slab heap's tables), 0 for the list heap */
     size_t metadata_size;
     union {
@@ -81,18 +85,28 @@ struct arena_heap {
                                   * program can write, so damage is an error, not a panic */
     int last_error;              /* ALLOC_ERR_* of the last failed arena_heap_alloc */
     uintptr_t start, end;        /* the virtual range arenas are carved from */
-    uintptr_t next;              /* where the next arena may go */
-    uintptr_t meta_start, meta_next; /* the buddy bitmaps, mapped after the arenas' range */
-    unsigned count;
+    uintptr_t next;              /* the end of the highest arena (arenas may leave holes) */
+    uintptr_t meta_start, meta_next; /* the buddy bitmaps, mapped after the arenas' range;
+                                      * meta_next: the end of the highest bitmaps */
+    unsigned count;                  /* slots in use: arenas[0..count) (some may be vacant) */
+    int spare;                       /* the empty arena kept (index), -1 if none */
     struct heap_arena arenas[ARENA_HEAP_MAX_ARENAS];
     uint64_t grows;        /* arenas added after the first */
+    uint64_t releases;     /* emptied arenas given back to the VMM */
     uint64_t mapped_bytes; /* arenas + metadata mapped from the VMM */
 };
 
+/* A slot that holds an arena (arenas[] may have vacant slots below count). */
+static inline bool arena_heap_slot_live(const struct heap_arena *ar)
+{
+    return ar->size != 0;
+}
+
 struct arena_heap_stats {
     struct alloc_stats total; /* summed over the arenas */
-    unsigned arenas;
+    unsigned arenas;          /* live arenas */
     uint64_t grows;
+    uint64_t releases;
     uint64_t mapped_bytes;
 };
 

@@ -64,6 +64,11 @@ void region_set_init(struct region_set *set);
 /* Add a region; the set stays sorted. Nothing changes on an error. */
 int region_add(struct region_set *set, const struct region *r);
 
+/* Remove the region that starts at start and is length bytes long (a heap
+ * arena given back). Returns REGION_OK, or REGION_ERR_BAD when no region is
+ * exactly that range; nothing changes then. */
+int region_remove(struct region_set *set, uint64_t start, uint64_t length);
+
 /* The region holding addr, or NULL. O(log n). */
 const struct region *region_find(const struct region_set *set, uint64_t addr);
 

@@ -56,7 +56,8 @@ struct process_result {
     uint64_t cr2;        /* ... for a page fault, the address */
     char reason[256];    /* one sentence: why it was refused or killed */
     uint64_t syscalls;   /* system calls it made */
-    uint64_t frames_held; /* the most frames its space held at once (tables, image, stack, heap) */
+    uint64_t frames_held;   /* the most frames it held at once (tables, image, stack, heap):
+                             * sampled after loading, each system call and each fault */
     uint64_t faults_backed; /* page faults that gave a page its own frame (demand, copy-on-write) */
     uint64_t zero_page_maps;         /* first reads answered with the shared zero page */
     enum region_policy policy;       /* how its heap, stack and .bss were backed */
@@ -85,8 +86,14 @@ struct process {
     struct kstack kstack;     /* where its system calls and faults run */
     struct kjmp_buf finished; /* process_run() resumes here when it ends */
     struct process_result *result;
+    uint64_t free_before;     /* PMM free frames just before it was loaded */
     bool at_line_start;       /* for putting "name: " before each output line */
 };
+
+/* Raise p's frames_held to what it holds now, if that is more. Frames only
+ * change while p runs inside a system call or a page fault, so calling this
+ * after each of them (and after loading) makes frames_held the true peak. */
+void process_note_frames(struct process *p);
 
 /* Set up SYSCALL/SYSRET and the handler for ring-3 faults. Call once, after the heap. */
 void process_init(void);

@@ -445,12 +445,17 @@ void records_arena_heap(struct record_sink *s, const char *name, const struct ar
     record_str(&r, "backend", h->backend == HEAP_BUDDY ? "buddy" : "list"); /* as in "arena" */
     record_hex(&r, "start", h->start);
     record_hex(&r, "end", h->end);
-    record_u64(&r, "arenas", h->count);
+    unsigned live = 0; /* given-back arenas leave vacant slots */
+    for (unsigned i = 0; i < h->count; i++)
+        live += arena_heap_slot_live(&h->arenas[i]);
+    record_u64(&r, "arenas", live);
     record_u64(&r, "mapped_bytes", h->mapped_bytes);
     if (label)
         record_str(&r, "label", label);
     record_emit(&r, s);
     for (unsigned i = 0; i < h->count; i++) {
+        if (!arena_heap_slot_live(&h->arenas[i]))
+            continue;
         if (h->backend == HEAP_BUDDY)
             records_buddy(s, name, i, &h->arenas[i].heap.buddy);
         else

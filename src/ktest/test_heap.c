@@ -90,6 +90,7 @@ KTEST(heap, grows_through_the_vmm, "when the arenas are full the heap maps a new
         fill(blocks[i], 64, (uint8_t)i);
     }
     struct arena_heap_stats grown = stats();
+    uint64_t frames_grown = pmm_free();
     for (size_t i = 0; i < n; i++) {
         KT_ASSERT(check_fill(blocks[i], 64, (uint8_t)i));
         kfree(blocks[i]);
@@ -100,8 +101,49 @@ KTEST(heap, grows_through_the_vmm, "when the arenas are full the heap maps a new
     KT_ASSERT(grown.arenas > before.arenas);
     KT_ASSERT(grown.grows > before.grows);
     KT_ASSERT(grown.mapped_bytes > before.mapped_bytes);
-    /* The new arenas stay mapped: their frames (and page tables) left the PMM. */
-    KT_ASSERT(pmm_free() <= frames_before - (grown.mapped_bytes - before.mapped_bytes));
+    /* While the new arenas were mapped, their frames (and page tables) were out of the PMM. */
+    KT_ASSERT(frames_grown <= frames_before - (grown.mapped_bytes - before.mapped_bytes));
+}
+
+KTEST(heap, gives_back_empty_arenas,
+      "arenas emptied by kfree go back to the VMM: mapped bytes and the PMM's free frames return "
+      "to where they were")
+{
+    struct arena_heap_stats before = stats();
+    uint64_t frames_before = pmm_free();
+    uint64_t tables_before = kernel_space.table_pages;
+    /* 64 KiB blocks until the heap has grown twice (a second and a third arena). */
+    static void *blocks[256]; /* 64 KiB each: 16 MiB, far more than two arenas need */
+    size_t n = 0;
+    while (stats().grows < before.grows + 2) {
+        KT_ASSERT(n < 256);
+        blocks[n] = kmalloc(64 << 10);
+        if (!blocks[n])
+            ktest_fail(__FILE__, __LINE__, "kmalloc(64 KiB) number %lu returned NULL",
+                       (unsigned long)n);
+        n++;
+    }
+    struct arena_heap_stats grown = stats();
+    KT_ASSERT(grown.arenas >= before.arenas + 2);
+    KT_ASSERT(grown.mapped_bytes > before.mapped_bytes);
+    /* Free the newest blocks first: the newest arena empties while the older ones are full
+     * (kept as the spare), then room in the older ones sends it back too. */
+    for (size_t i = n; i-- > 0;)
+        kfree(blocks[i]);
+    struct arena_heap_stats after = stats();
+    uint64_t tables_kept = kernel_space.table_pages - tables_before;
+    ktest_diag("%u arenas, %llu KiB mapped; grown to %u, %llu KiB; after freeing %u, %llu KiB, "
+               "%llu arenas given back, %llu page tables kept",
+               before.arenas, (unsigned long long)(before.mapped_bytes >> 10), grown.arenas,
+               (unsigned long long)(grown.mapped_bytes >> 10), after.arenas,
+               (unsigned long long)(after.mapped_bytes >> 10),
+               (unsigned long long)(after.releases - before.releases),
+               (unsigned long long)tables_kept);
+    KT_ASSERT_EQ(before.arenas, after.arenas);
+    KT_ASSERT_EQ(before.mapped_bytes, after.mapped_bytes);
+    KT_ASSERT(after.releases >= before.releases + 2);
+    /* Every frame is back but the page tables the VMM keeps (none once the range has them). */
+    KT_ASSERT_EQ(frames_before, pmm_free() + tables_kept * 4096);
 }
 
 KTEST(heap, free_bytes_exact_after_free_all, "after freeing everything, free bytes and blocks in use are exactly as before")

@@ -5,7 +5,9 @@
  * that works inside an arena of virtual memory vmm_alloc mapped; vmm_alloc
  * took the frames from the PMM. When every arena is too full, grow() maps
  * another one, so the statistics show the heap growing: more arenas, more
- * mapped bytes. The kernel's kmalloc (mm/kmalloc.c) is one arena heap; every
+ * mapped bytes. When an arena (not the first) empties, after_free() gives it
+ * back, or keeps it as the one spare until another arena has room for the
+ * request it was made for. The kernel's kmalloc (mm/kmalloc.c) is one arena heap; every
  * user program's heap (src/proc) is another.
  *
  *   KERNEL_HEAP_BASE                                  start + 7/8 of range
@@ -41,41 +43,89 @@ static size_t pow2_at_least(size_t n)
     return p;
 }
 
-/* Map a new arena of `size` bytes (a power of two) and put an allocator on it. */
-static int add_arena(struct arena_heap *h, size_t size)
+/* The page-rounded size of an arena's bitmaps (0 for the list heap). */
+static size_t meta_mapped(const struct heap_arena *ar)
 {
-    if (h->count == ARENA_HEAP_MAX_ARENAS)
+    return PAGE_ALIGN_UP(ar->metadata_size);
+}
+
+/*
+ * The lowest address in [lo, hi) aligned to `align` where `size` bytes overlap
+ * no live arena (meta false) or no live arena's bitmaps (meta true); 0 if none.
+ * Arenas given back leave holes, and a new arena may fill one.
+ */
+static uintptr_t find_gap(const struct arena_heap *h, uintptr_t lo, uintptr_t hi, size_t size,
+                          size_t align, bool meta)
+{
+    uintptr_t at = align_up(lo, align);
+    for (bool moved = true; moved;) {
+        moved = false;
+        if (at < lo || at + size < at || at + size > hi)
+            return 0;
+        for (unsigned i = 0; i < h->count; i++) {
+            const struct heap_arena *ar = &h->arenas[i];
+            if (!arena_heap_slot_live(ar))
+                continue;
+            uintptr_t b = meta ? ar->metadata : ar->base;
+            uintptr_t e = b + (meta ? meta_mapped(ar) : ar->size);
+            if (b < e && at < e && b < at + size) {
+                at = align_up(e, align);
+                moved = true;
+            }
+        }
+    }
+    return at;
+}
+
+/* next and meta_next: the ends of the highest arena and of the highest bitmaps. */
+static void update_high_marks(struct arena_heap *h)
+{
+    h->next = h->start;
+    h->meta_next = h->meta_start;
+    for (unsigned i = 0; i < h->count; i++) {
+        const struct heap_arena *ar = &h->arenas[i];
+        if (!arena_heap_slot_live(ar))
+            continue;
+        if (ar->base + ar->size > h->next)
+            h->next = ar->base + ar->size;
+        if (ar->metadata && ar->metadata + meta_mapped(ar) > h->meta_next)
+            h->meta_next = ar->metadata + meta_mapped(ar);
+    }
+}
+
+/* Map a new arena of `size` bytes (a power of two) and put an allocator on it; *slot_out
+ * gets its slot. */
+static int add_arena(struct arena_heap *h, size_t size, unsigned *slot_out)
+{
+    unsigned slot = 0;
+    while (slot < h->count && arena_heap_slot_live(&h->arenas[slot]))
+        slot++;
+    if (slot == ARENA_HEAP_MAX_ARENAS)
         return VMM_ERR_NO_MEMORY;
-    uintptr_t base = align_up(h->next, size);
-    if (base < h->next || base + size > h->meta_start)
+    uintptr_t base = find_gap(h, h->start, h->meta_start, size, size, false);
+    if (!base)
         return VMM_ERR_NO_MEMORY; /* the heap's virtual range is used up */
-    struct heap_arena *ar = &h->arenas[h->count];
+    struct heap_arena *ar = &h->arenas[slot];
     memset(ar, 0, sizeof(*ar)); /* no compound literal: the struct is too big for the stack */
-    ar->base = base;
-    ar->size = size;
 
     if (h->backend != HEAP_LIST) {
         ar->metadata_size = h->backend == HEAP_SLAB ? slab_heap_metadata_size(base, size)
                                                     : buddy_metadata_size(base, size);
-        size_t meta_mapped = PAGE_ALIGN_UP(ar->metadata_size);
-        if (h->meta_next + meta_mapped > h->end)
+        size_t mapped = meta_mapped(ar);
+        uintptr_t meta = find_gap(h, h->meta_start, h->end, mapped, PAGE_SIZE, true);
+        if (!meta)
             return VMM_ERR_NO_MEMORY;
-        int err = vmm_alloc(h->space, vaddr(h->meta_next), meta_mapped, VMM_WRITE);
+        int err = vmm_alloc(h->space, vaddr(meta), mapped, VMM_WRITE);
         if (err)
             return err;
-        ar->metadata = h->meta_next;
-        h->meta_next += meta_mapped;
-        h->mapped_bytes += meta_mapped;
+        ar->metadata = meta;
     }
     int err = h->backing ? h->backing->reserve(h->backing->ctx, base, size, h->arena_flags)
                          : vmm_alloc(h->space, vaddr(base), size, h->arena_flags);
     if (err) {
-        if (ar->metadata) {
-            size_t meta_mapped = PAGE_ALIGN_UP(ar->metadata_size);
-            vmm_free(h->space, vaddr(ar->metadata), meta_mapped);
-            h->meta_next -= meta_mapped;
-            h->mapped_bytes -= meta_mapped;
-        }
+        if (ar->metadata)
+            vmm_free(h->space, vaddr(ar->metadata), meta_mapped(ar));
+        memset(ar, 0, sizeof(*ar));
         return err;
     }
     int aerr;
@@ -93,10 +143,44 @@ static int add_arena(struct arena_heap *h, size_t size)
         panic("arena_heap: setting up a %s arena at %#lx (%lu bytes) failed: %s",
               heap_backend_name(h->backend), (unsigned long)base, (unsigned long)size,
               alloc_strerror(aerr));
-    h->next = base + size;
-    h->mapped_bytes += size;
-    h->count++;
+    ar->base = base;
+    ar->size = size;
+    h->mapped_bytes += size + meta_mapped(ar);
+    if (slot == h->count)
+        h->count++;
+    update_high_marks(h);
+    *slot_out = slot;
     return VMM_OK;
+}
+
+/* Give an arena's own range back: to whoever reserved it (a process's demand
+ * regions), else to the VMM. Returns the VMM's error, VMM_OK if it had none. */
+static int release_body(struct arena_heap *h, const struct heap_arena *ar)
+{
+    if (!h->backing)
+        return vmm_free(h->space, vaddr(ar->base), ar->size);
+    h->backing->release(h->backing->ctx, ar->base, ar->size);
+    return VMM_OK;
+}
+
+/* Unmap arena i and its bitmaps: its frames go back to the PMM, its slot is vacant. */
+static void give_back(struct arena_heap *h, unsigned i)
+{
+    struct heap_arena *ar = &h->arenas[i];
+    int err = release_body(h, ar);
+    if (!err && ar->metadata)
+        err = vmm_free(h->space, vaddr(ar->metadata), meta_mapped(ar));
+    if (err)
+        panic("arena_heap: giving back the arena at %#lx (%lu bytes) failed: %s",
+              (unsigned long)ar->base, (unsigned long)ar->size, vmm_strerror(err));
+    h->mapped_bytes -= ar->size + meta_mapped(ar);
+    memset(ar, 0, sizeof(*ar));
+    while (h->count > 0 && !arena_heap_slot_live(&h->arenas[h->count - 1]))
+        h->count--;
+    if (h->spare == (int)i)
+        h->spare = -1;
+    h->releases++;
+    update_high_marks(h);
 }
 
 static int setup(struct arena_heap *h, enum heap_backend backend, struct address_space *space,
@@ -113,7 +197,9 @@ static int setup(struct arena_heap *h, enum heap_backend backend, struct address
     h->meta_start = h->meta_next = start + size - size / 8;
     h->arena_flags = arena_flags;
     h->user = user;
-    return add_arena(h, ARENA_HEAP_FIRST_ARENA);
+    h->spare = -1;
+    unsigned slot;
+    return add_arena(h, ARENA_HEAP_FIRST_ARENA, &slot);
 }
 
 int arena_heap_init(struct arena_heap *h, enum heap_backend backend, struct address_space *space,
@@ -140,9 +226,13 @@ int arena_heap_init_user_backed(struct arena_heap *h, struct address_space *spac
  * run out), try halving it, down to the smallest size that still holds the
  * request, so a heap near its limit uses the room it has left.
  */
-static bool grow(struct arena_heap *h, size_t need)
+static struct heap_arena *grow(struct arena_heap *h, size_t need)
 {
-    size_t size = h->count ? h->arenas[h->count - 1].size * 2 : ARENA_HEAP_FIRST_ARENA;
+    size_t size = ARENA_HEAP_FIRST_ARENA / 2;
+    for (unsigned i = 0; i < h->count; i++)
+        if (h->arenas[i].size > size)
+            size = h->arenas[i].size;
+    size *= 2; /* twice the largest arena the heap has */
     size_t fit = pow2_at_least(need + (h->backend == HEAP_LIST ? LIST_HEADER_SIZE : 0));
     if (fit < ARENA_HEAP_FIRST_ARENA)
         fit = ARENA_HEAP_FIRST_ARENA;
@@ -151,14 +241,16 @@ static bool grow(struct arena_heap *h, size_t need)
     if (size > ARENA_HEAP_MAX_ARENA)
         size = ARENA_HEAP_MAX_ARENA;
     if (need > size)
-        return false;
+        return NULL;
     for (; size >= fit; size /= 2) {
-        if (add_arena(h, size) == VMM_OK) {
+        unsigned slot;
+        if (add_arena(h, size, &slot) == VMM_OK) {
+            h->arenas[slot].made_for = need;
             h->grows++;
-            return true;
+            return &h->arenas[slot];
         }
     }
-    return false;
+    return NULL;
 }
 
 /* Try the arenas, newest (largest) first. */
@@ -166,6 +258,8 @@ static void *alloc_from_arenas(struct arena_heap *h, size_t size)
 {
     for (unsigned i = h->count; i-- > 0;) {
         struct heap_arena *ar = &h->arenas[i];
+        if (!arena_heap_slot_live(ar))
+            continue;
         void *p = allocator_alloc(&ar->a, size);
         if (p)
             return p;
@@ -195,8 +289,11 @@ void *arena_heap_alloc(struct arena_heap *h, size_t size)
      * cannot hold it either (a list arena's header does not fit beside a
      * request of the maximum size), another would not, and looping would map
      * arena after arena for nothing. */
-    if (!p && grow(h, size))
-        p = allocator_alloc(&h->arenas[h->count - 1].a, size);
+    if (!p) {
+        struct heap_arena *ar = grow(h, size);
+        if (ar)
+            p = allocator_alloc(&ar->a, size);
+    }
     return p;
 }
 
@@ -225,12 +322,75 @@ static const char *free_mistake(int err)
     }
 }
 
+/* ---- Giving arenas back --------------------------------------------------------- */
+
+/* No block of the arena is in use (O(1): the allocators count their blocks). */
+static bool arena_empty(const struct arena_heap *h, const struct heap_arena *ar)
+{
+    if (h->backend == HEAP_BUDDY)
+        return ar->heap.buddy.allocated_blocks == 0;
+    if (h->backend == HEAP_SLAB) /* an empty slab goes back to the buddy at once */
+        return ar->heap.slab.buddy.allocated_blocks == 0;
+    const struct list_block *first = ar->heap.list.first;
+    return first && first->free && first->next == NULL;
+}
+
+/* The arena has a free block big enough for a request of `need` bytes. */
+static bool has_room_for(const struct arena_heap *h, const struct heap_arena *ar, size_t need)
+{
+    struct alloc_stats st;
+    allocator_stats(&ar->a, &st);
+    return st.largest_free >= need + (h->backend == HEAP_LIST ? LIST_HEADER_SIZE : 0);
+}
+
+/* Some live arena other than `except` could serve the request arena `except` was made for. */
+static bool others_have_room(const struct arena_heap *h, unsigned except)
+{
+    for (unsigned i = 0; i < h->count; i++)
+        if (i != except && arena_heap_slot_live(&h->arenas[i]) &&
+            has_room_for(h, &h->arenas[i], h->arenas[except].made_for))
+            return true;
+    return false;
+}
+
+/*
+ * After a free in arena i. An arena other than the first that is now empty
+ * goes back to the VMM when another arena could serve the request it was
+ * made for; otherwise it stays as the one spare (an older spare, too small
+ * for that request, goes instead), so a kmalloc/kfree pair at the edge of a
+ * full arena does not map and unmap an arena each time. A free elsewhere
+ * that makes room for the spare's request gives the spare back.
+ */
+static void after_free(struct arena_heap *h, unsigned i)
+{
+    if (h->spare >= 0 && !arena_empty(h, &h->arenas[h->spare]))
+        h->spare = -1; /* used again since it emptied */
+    if (i != 0 && arena_empty(h, &h->arenas[i])) {
+        if (others_have_room(h, i)) {
+            give_back(h, i);
+            return;
+        }
+        if (h->spare >= 0 && h->spare != (int)i)
+            give_back(h, (unsigned)h->spare); /* smaller than this one's request needs */
+        h->spare = (int)i;
+        return;
+    }
+    if (h->spare >= 0 && h->spare != (int)i &&
+        has_room_for(h, &h->arenas[i], h->arenas[h->spare].made_for))
+        give_back(h, (unsigned)h->spare);
+}
+
 int arena_heap_try_free(struct arena_heap *h, void *p)
 {
     if (!p)
         return ALLOC_OK;
     struct heap_arena *ar = arena_of(h, p);
-    return ar ? allocator_free(&ar->a, p) : ALLOC_ERR_NOT_OURS;
+    if (!ar)
+        return ALLOC_ERR_NOT_OURS;
+    int err = allocator_free(&ar->a, p);
+    if (err == ALLOC_OK)
+        after_free(h, (unsigned)(ar - h->arenas));
+    return err;
 }
 
 void arena_heap_free(struct arena_heap *h, void *p, void *caller)
@@ -288,8 +448,11 @@ void *arena_heap_realloc(struct arena_heap *h, void *p, size_t size, void *calle
 void arena_heap_stats(const struct arena_heap *h, struct arena_heap_stats *st)
 {
     *st = (struct arena_heap_stats){
-        .arenas = h->count, .grows = h->grows, .mapped_bytes = h->mapped_bytes};
+        .grows = h->grows, .releases = h->releases, .mapped_bytes = h->mapped_bytes};
     for (unsigned i = 0; i < h->count; i++) {
+        if (!arena_heap_slot_live(&h->arenas[i]))
+            continue;
+        st->arenas++;
         struct alloc_stats s;
         allocator_stats(&h->arenas[i].a, &s);
         st->total.total_bytes += s.total_bytes;
@@ -308,14 +471,14 @@ void arena_heap_destroy(struct arena_heap *h)
 {
     for (unsigned i = 0; i < h->count; i++) {
         struct heap_arena *ar = &h->arenas[i];
-        if (h->backing)
-            h->backing->release(h->backing->ctx, ar->base, ar->size);
-        else
-            vmm_free(h->space, vaddr(ar->base), ar->size);
+        if (!arena_heap_slot_live(ar))
+            continue;
+        release_body(h, ar);
         if (ar->metadata)
-            vmm_free(h->space, vaddr(ar->metadata), PAGE_ALIGN_UP(ar->metadata_size));
+            vmm_free(h->space, vaddr(ar->metadata), meta_mapped(ar));
     }
     h->count = 0;
+    h->spare = -1;
     h->mapped_bytes = 0;
 }
 
@@ -343,6 +506,8 @@ size_t arena_heap_picture(const struct arena_heap *h, char *buf, size_t size)
     t.len = arena_heap_summary(h, buf, size);
     for (unsigned i = 0; i < h->count; i++) {
         const struct heap_arena *ar = &h->arenas[i];
+        if (!arena_heap_slot_live(ar))
+            continue;
         text_printf(&t, "arena %u at %#lx, %lu KiB:\n", i, (unsigned long)ar->base,
                     (unsigned long)(ar->size >> 10));
         allocator_picture(&ar->a, arena_picture, sizeof(arena_picture));

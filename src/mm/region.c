@@ -44,6 +44,20 @@ int region_add(struct region_set *set, const struct region *r)
     return REGION_OK;
 }
 
+int region_remove(struct region_set *set, uint64_t start, uint64_t length)
+{
+    for (unsigned i = 0; i < set->count; i++) {
+        if (set->r[i].start != start)
+            continue;
+        if (set->r[i].length != length)
+            return REGION_ERR_BAD;
+        memmove(&set->r[i], &set->r[i + 1], (set->count - i - 1) * sizeof(set->r[0]));
+        set->count--;
+        return REGION_OK;
+    }
+    return REGION_ERR_BAD;
+}
+
 const struct region *region_find(const struct region_set *set, uint64_t addr)
 {
     /* LAB 6 BEGIN: the region holding addr: a binary search of the sorted regions */

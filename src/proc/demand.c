@@ -117,6 +117,10 @@ static void heap_release(void *ctx, uintptr_t base, size_t size)
         vmm_free(&p->space, vaddr(base), size);
     else
         unmap_backed(p, base, size);
+    /* The heap may reserve this range again later (it gives emptied arenas back). */
+    if (region_remove(&p->regions, base, size) != REGION_OK)
+        panic("heap_release: %s has no heap region %#llx + %#llx to remove", p->name,
+              (unsigned long long)base, (unsigned long long)size);
 }
 
 void process_demand_attach(struct process *p)
@@ -126,8 +130,18 @@ void process_demand_attach(struct process *p)
         p->heap_backing = (struct arena_backing){heap_reserve, heap_release, p};
 }
 
-/* Carry a decision out. Returns VMM_OK or the VMM's error (VMM_ERR_NO_MEMORY: no frame). */
+static int carry_out_now(struct process *p, const struct fault_decision *d);
+
+/* Carry a decision out and note the frames p holds after it (its peak).
+ * Returns VMM_OK or the VMM's error (VMM_ERR_NO_MEMORY: no frame). */
 static int carry_out(struct process *p, const struct fault_decision *d)
+{
+    int err = carry_out_now(p, d);
+    process_note_frames(p);
+    return err;
+}
+
+static int carry_out_now(struct process *p, const struct fault_decision *d)
 {
     struct process_result *r = p->result;
     int err;

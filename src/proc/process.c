@@ -191,6 +191,21 @@ static int load(struct process *p, const uint8_t *image, size_t size, struct pro
     return PROC_OK;
 }
 
+static uint64_t pmm_free_frames(void)
+{
+    struct pmm_stats st;
+    pmm_get_stats(&kernel_pmm, &st);
+    return st.free_bytes / PAGE_SIZE;
+}
+
+void process_note_frames(struct process *p)
+{
+    uint64_t now = pmm_free_frames();
+    uint64_t held = now < p->free_before ? p->free_before - now : 0;
+    if (held > p->result->frames_held)
+        p->result->frames_held = held;
+}
+
 int process_heap_ready(struct process *p)
 {
     if (p->user_heap_made)
@@ -337,13 +352,6 @@ void process_write(const char *bytes, size_t len)
     r->output[kept] = '\0';
 }
 
-static uint64_t pmm_free_frames(void)
-{
-    struct pmm_stats st;
-    pmm_get_stats(&kernel_pmm, &st);
-    return st.free_bytes / PAGE_SIZE;
-}
-
 int process_run(const char *name, const void *image, size_t size, struct process_result *out)
 {
     memset(out, 0, sizeof(*out));
@@ -370,13 +378,13 @@ int process_run(const char *name, const void *image, size_t size, struct process
     p->policy = process_policy();
     region_set_init(&p->regions);
 
-    uint64_t free_before = pmm_free_frames();
+    p->free_before = pmm_free_frames();
     int err = load(p, image, size, out);
     if (err) {
         destroy(p);
         return err;
     }
-    out->frames_held = free_before - pmm_free_frames();
+    process_note_frames(p);
 
     current = p;
     vmm_activate(&p->space);
@@ -390,9 +398,7 @@ int process_run(const char *name, const void *image, size_t size, struct process
     /* Back from process_exit, user_fault or syscall_bad_return, on this
      * stack. klongjmp restores registers but not RFLAGS: start clean. */
     write_rflags(0x2);
-    uint64_t held = free_before - pmm_free_frames();
-    if (held > out->frames_held)
-        out->frames_held = held;
+    process_note_frames(p);
     out->policy = p->policy;
     out->regions = p->regions;
     gdt_set_kernel_stack(0);

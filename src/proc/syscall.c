@@ -198,6 +198,7 @@ void syscall_dispatch(struct syscall_frame *f)
     if (syscall_trace)
         strace_print(p->name, p->pid, f, result);
     f->rax = (uint64_t)result;
+    process_note_frames(p);
     /* SYSRET to a non-canonical RIP would fault in ring 0 on the user's
      * stack; asm/syscall.asm checks too, but end the process here, cleanly. */
     if (!vmm_is_canonical(f->rip))
