@@ -16,6 +16,11 @@ exit status is 0 exactly on full marks. CHECKs add:
   --broken-tree FILE TEXT
                       grade a copy of the tree (its files as git lists them) with
                       TEXT appended to FILE, built inside the copy
+  --submission-of NAME
+                      grade the lab 2 submission tests/grade/cheats.py writes for
+                      NAME with ci/grade --submission (transplant grading)
+  --ignored REGEX     the report lists a change of the submission's, ignored,
+                      that matches REGEX
 """
 import argparse
 import json
@@ -109,6 +114,8 @@ def main():
     p.add_argument("--output")
     p.add_argument("--max-seconds", type=float, default=600)
     p.add_argument("--broken-tree", nargs=2, metavar=("FILE", "TEXT"))
+    p.add_argument("--submission-of", metavar="NAME")
+    p.add_argument("--ignored", metavar="REGEX")
     opts = p.parse_args(argv[:split])
     grade_args = argv[split + 1:]
 
@@ -121,6 +128,13 @@ def main():
                 f.write("\n" + opts.broken_tree[1] + "\n")
             grade = os.path.join(tree, "ci", "grade")
             grade_args += ["--build-dir", os.path.join(tree, "build-grade")]
+        if opts.submission_of:
+            sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+            import cheats
+            submission = os.path.join(tmp, "submission")
+            cheats.make(opts.submission_of, submission)
+            grade_args += ["--submission", submission, "--lab", str(cheats.LAB),
+                           "--build-dir", os.path.join(tmp, "grade")]
         files = {k: os.path.join(tmp, f"report.{k}") for k in ("json", "junit", "gradescope", "markdown")}
         for kind, path in files.items():
             grade_args += [f"--{kind}", path]
@@ -151,6 +165,10 @@ def main():
                        if t["score"] != 0 or not re.search(regex, t["reason"])]
                 check(not bad, f"expected 0 points with a reason matching /{regex}/, got: {bad[:3]}")
                 check(status != 0, "a zero score but exit status 0")
+        if opts.ignored:
+            ignored = (report.get("transplant") or {}).get("ignored", [])
+            check(any(re.search(opts.ignored, i) for i in ignored),
+                  f"no ignored change matches /{opts.ignored}/: {ignored[:5]}")
         if opts.output:
             check(re.search(opts.output, out, re.S), f"the printed report does not match /{opts.output}/")
     return finish(seconds)
