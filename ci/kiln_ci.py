@@ -185,6 +185,23 @@ def read_bounded(stream, on_line, limit, on_chunk=None, follow=None):
     return total, overflow
 
 
+# Timeouts are CPU time; the wall-clock backstop behind one (for a program that
+# blocks or a guest that idles instead of spinning) is this many times as long.
+WALL_BACKSTOP_FACTOR = 4
+
+
+def cpu_seconds(pid):
+    """CPU time (user + system, every thread) process `pid` has used so far; 0
+    once it is gone. The measure of emulator timeouts: load does not change it."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    # Fields 14 and 15 of stat(5), utime and stime, counted after the ")" of the name.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def mib(n):
     return f"{n / (1 << 20):g} MiB"
 

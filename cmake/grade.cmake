@@ -40,7 +40,7 @@ add_test(NAME grade.manifest-current COMMAND ${GRADE} --check-manifest ${GRADE_B
 set_tests_properties(grade.manifest-current PROPERTIES SKIP_RETURN_CODE 77)
 
 add_test(NAME grade.solution
-  COMMAND ${GRADE_CASE} --full --max-seconds 120 -- --build-dir ${CMAKE_BINARY_DIR}/grade-build)
+  COMMAND ${GRADE_CASE} --full -- --build-dir ${CMAKE_BINARY_DIR}/grade-build)
 set_tests_properties(grade.solution PROPERTIES RESOURCE_LOCK kiln-grade-build)
 
 add_test(NAME grade.solution-bochs
@@ -53,7 +53,7 @@ function(kiln_grade_broken_kernel name kind timeout reason)
     COMMAND ${GRADE_CASE} --host-full --ktest-zero "^not reported; the boot ended: ${reason}"
             -- --lab 5 ${GRADE_BUILT} --timeout ${timeout} --kernel-cmdline-extra crash=${kind})
 endfunction()
-kiln_grade_broken_kernel(hangs hang 10 "timeout after 10 s \\(last line: 'kiln: crashing on purpose \\(crash=hang\\)'\\)")
+kiln_grade_broken_kernel(hangs hang 10 "timeout after 40 s with the guest idle \\(wall clock\\) \\(last line: 'kiln: crashing on purpose \\(crash=hang\\)'\\)")
 kiln_grade_broken_kernel(panics panic 30 "kernel panic: crash=panic asked for a panic$")
 kiln_grade_broken_kernel(triple-faults triple-fault 30 "the machine reset \\(triple fault")
 kiln_grade_broken_kernel(reboots reboot 30 "the machine reset \\(triple fault or reboot\\)")
@@ -75,7 +75,7 @@ add_test(NAME grade.cheat-test-files
 add_test(NAME grade.sandbox COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/tests/grade/test_sandbox.py)
 
 add_test(NAME grade.build-fails
-  COMMAND ${GRADE_CASE} --all-zero "^the build failed" --max-seconds 120
+  COMMAND ${GRADE_CASE} --all-zero "^the build failed"
           --output "error: #error deliberately broken by grade.build-fails"
           --broken-tree src/lib/cmdline.c "#error deliberately broken by grade.build-fails"
           -- --lab 1 --timeout 30)

@@ -12,7 +12,6 @@ exit status is 0 exactly on full marks. CHECKs add:
   --ktest-zero REGEX  every in-kernel test scored 0, its reason matching REGEX
   --all-zero REGEX    every test scored 0, its reason matching REGEX
   --output REGEX      ci/grade's printed report matches REGEX
-  --max-seconds S     ci/grade took at most S seconds
   --broken-tree FILE TEXT
                       grade a copy of the tree (its files as git lists them) with
                       TEXT appended to FILE, built inside the copy
@@ -35,6 +34,9 @@ import time
 import xml.etree.ElementTree as ET
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# Only so that a stuck ci/grade cannot hold CTest for ever: no check here is about
+# how long grading takes (a busy machine must not change a verdict; ci/bench times things).
+BACKSTOP_SECONDS = 3600
 problems = []
 
 
@@ -112,7 +114,6 @@ def main():
     p.add_argument("--ktest-zero")
     p.add_argument("--all-zero")
     p.add_argument("--output")
-    p.add_argument("--max-seconds", type=float, default=600)
     p.add_argument("--broken-tree", nargs=2, metavar=("FILE", "TEXT"))
     p.add_argument("--submission-of", metavar="NAME")
     p.add_argument("--ignored", metavar="REGEX")
@@ -139,9 +140,8 @@ def main():
         for kind, path in files.items():
             grade_args += [f"--{kind}", path]
         print("$ ci/grade " + " ".join(grade_args), flush=True)
-        status, out, seconds = run_grade(grade, grade_args, opts.max_seconds + 60)
+        status, out, seconds = run_grade(grade, grade_args, BACKSTOP_SECONDS)
         print(out)
-        check(seconds <= opts.max_seconds, f"ci/grade took {seconds:.1f} s, more than {opts.max_seconds:g} s")
         if not check(os.path.exists(files["json"]), "ci/grade wrote no JSON report"):
             return finish(seconds)
         with open(files["json"]) as f:
