@@ -318,7 +318,11 @@ class Sandbox:
 
     def preexec(self, cpu_seconds=None):
         """For preexec_fn: the limits of one run (and its CPU time, if given)."""
-        cgroup = self.cgroup
+        cgroup, nproc = self.cgroup, None
+        if not cgroup and os.geteuid() != 0:
+            # RLIMIT_NPROC counts every process of the user: leave room for the ones already there.
+            uid = os.getuid()
+            nproc = SANDBOX_PROCESSES + sum(1 for d in os.listdir("/proc") if d.isdigit() and _owner(d) == uid)
 
         def apply():
             if cpu_seconds:
@@ -327,11 +331,8 @@ class Sandbox:
             if cgroup:
                 with open(os.path.join(cgroup, "cgroup.procs"), "w") as f:
                     f.write(str(os.getpid()))
-            elif os.geteuid() != 0:
-                # RLIMIT_NPROC counts every process of the user: leave room for the ones already there.
-                mine = sum(1 for d in os.listdir("/proc") if d.isdigit() and _owner(d) == os.getuid())
-                n = mine + SANDBOX_PROCESSES
-                resource.setrlimit(resource.RLIMIT_NPROC, (n, n))
+            elif nproc:
+                resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
         return apply
 
     def close(self):
