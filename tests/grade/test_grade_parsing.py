@@ -318,5 +318,48 @@ class RegionCheckTests(unittest.TestCase):
         self.assertEqual(self.names("puts(\"[       OK ] test_x\");"), ["fake-results"])
 
 
+class TransplantTests(unittest.TestCase):
+    """ci/grade --submission's reading of a submission (no build): what it takes and ignores."""
+
+    def transplant(self, edit, solved=True):
+        import subprocess
+        with tempfile.TemporaryDirectory(prefix="kiln-transplant-test-") as tmp:
+            sub = os.path.join(tmp, "submission")
+            subprocess.run([os.path.join(REPO, "ci", "make-handout"), "--lab", "2", "--out", sub, "--untracked"]
+                           + (["--solved"] if solved else []), check=True, stdout=subprocess.DEVNULL)
+            edit(sub)
+            return grade.prepare_transplant(sub, 2, os.path.join(tmp, "tree"), set())
+
+    def test_a_solved_handout_is_taken_whole_and_nothing_ignored(self):
+        record = self.transplant(lambda sub: None)
+        self.assertEqual(record["regions"], record["regions_expected"])
+        self.assertGreater(record["regions"], 0)
+        self.assertEqual((record["ignored"], record["problems"], record["refused"], record["violations"]),
+                         ([], [], "", []))
+
+    def test_a_symbolic_link_is_not_followed(self):
+        def link(sub):   # to the instructor's own solution, say
+            os.remove(os.path.join(sub, "src/mm/pmm.c"))
+            os.symlink(os.path.join(REPO, "src/mm/pmm.c"), os.path.join(sub, "src/mm/pmm.c"))
+        record = self.transplant(link)
+        self.assertLess(record["regions"], record["regions_expected"])
+        self.assertIn("src/mm/pmm.c: a symbolic link (not followed): its lab 2 regions are not taken "
+                      "(stubs graded)", record["problems"])
+        self.assertFalse(any(r["path"] == "src/mm/pmm.c" for r in record["regions_taken"]))
+
+    def test_a_missing_end_line_keeps_the_stub_of_that_region_only(self):
+        def cut(sub):
+            path = os.path.join(sub, "src/mm/pmm.c")
+            with open(path) as f:
+                text = f.read()
+            with open(path, "w") as f:
+                f.write(text.replace("    /* END TODO(lab 2) */\n", "", 1))
+        record = self.transplant(cut)
+        self.assertTrue(any("TODO(lab 2) inside the region opened at line" in p for p in record["problems"]),
+                        record["problems"])
+        self.assertIn("src/mm/pmm.c: changed outside its lab regions (ignored: only the lab 2 regions are taken)",
+                      record["ignored"])
+
+
 if __name__ == "__main__":
     unittest.main()
