@@ -8,6 +8,7 @@ this module (standard library only), so each rule is written once:
   Tap                    the TAP reader: which result lines count, and what is wrong with the rest
   read_bounded           a stream read line by line, stopped after a number of bytes
   run_bounded, Ran       a program run in its own process group with a time and output limit
+  Sandbox                bubblewrap around a run of student code (ci/grade), or a process group
   qemu_command           QEMU as every headless kiln boot starts it
   build_default, boot_iso  what a debugging session does before it starts an emulator
 
@@ -197,6 +198,23 @@ def read_bounded(stream, on_line, limit, on_chunk=None, follow=None):
     return total, overflow
 
 
+# Timeouts are CPU time; the wall-clock backstop behind one (for a program that
+# blocks or a guest that idles instead of spinning) is this many times as long.
+WALL_BACKSTOP_FACTOR = 4
+
+
+def cpu_seconds(pid):
+    """CPU time (user + system, every thread) process `pid` has used so far; 0
+    once it is gone. The measure of emulator timeouts: load does not change it."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    # Fields 14 and 15 of stat(5), utime and stime, counted after the ")" of the name.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def mib(n):
     return f"{n / (1 << 20):g} MiB"
 
@@ -252,23 +270,221 @@ def _cpu_limit(seconds):
     return apply
 
 
-def run_bounded(cmd, timeout, on_line, limit, cwd=None, env=None, stderr=None, cpu_seconds=None):
+# ------------------------------------------------------------ the sandbox
+
+SANDBOX_PROCESSES = 512          # processes one grading run may have at once (a fork bomb stops there)
+SANDBOX_FILE_BYTES = 1 << 30     # the largest file student code may write
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
+PIDS_CGROUPS = ("/sys/fs/cgroup/pids", "/sys/fs/cgroup")
+
+
+class Sandbox:
+    """Where ci/grade runs student code (the build, host test programs, boots).
+
+    With bubblewrap (`bwrap`) and user namespaces, each run sees only the
+    system's programs and libraries (/usr, /etc, ... read-only), the tree being
+    graded (read-only), the build directory (the one place it can write), its
+    own /tmp, /proc and /dev; no network (its own network namespace); its own
+    PID namespace, so that when the run ends every process it started dies
+    with it, a setsid() or double fork included. Everything else (the
+    instructor's own tree, home directories) is not there at all.
+
+    Without them (`available` False, `why` says why) runs go in a process group
+    of their own, killed when they end, as before; ci/grade says so first.
+
+    Either way a run may have at most SANDBOX_PROCESSES processes (RLIMIT_NPROC,
+    or for root, whom that limit does not bind, a pids cgroup when one can be
+    made) and write no file over SANDBOX_FILE_BYTES (RLIMIT_FSIZE)."""
+
+    def __init__(self, tree, build, use_bwrap=True):
+        self.tree, self.build = os.path.realpath(tree), os.path.realpath(build)
+        self.available, self.why = (probe_bwrap() if use_bwrap else (False, "turned off (--no-sandbox)"))
+        self.cgroup = None
+        self.process_limit = "RLIMIT_NPROC"
+        if os.geteuid() == 0:
+            self.cgroup = make_pids_cgroup(SANDBOX_PROCESSES)
+            self.process_limit = "a pids cgroup" if self.cgroup else "none (root, and no pids cgroup)"
+
+    def describe(self):
+        if self.available:
+            return (f"sandbox: bubblewrap (no network, own PID namespace, read-only {self.tree}, "
+                    f"writable {self.build} only, private /tmp; process limit: {self.process_limit})")
+        return (f"WARNING: no sandbox: {self.why}; student code runs in process groups that are killed "
+                f"when each run ends (process limit: {self.process_limit})")
+
+    def wrap(self, cmd, cwd=None):
+        """`cmd` as it runs in the sandbox (unchanged without bubblewrap)."""
+        if not self.available:
+            return list(cmd)
+        out = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session"]
+        for d in SYSTEM_DIRS:
+            if os.path.islink(d):
+                out += ["--symlink", os.readlink(d), d]
+            elif os.path.isdir(d):
+                out += ["--ro-bind", d, d]
+        out += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+                "--ro-bind", self.tree, self.tree, "--bind", self.build, self.build,
+                "--setenv", "HOME", "/tmp", "--setenv", "TMPDIR", "/tmp"]
+        if cwd is not None:
+            out += ["--chdir", os.path.realpath(cwd)]
+        return out + ["--", *cmd]
+
+    def preexec(self, cpu_seconds=None):
+        """For preexec_fn: the limits of one run (and its CPU time, if given)."""
+        cgroup, nproc = self.cgroup, None
+        if not cgroup and os.geteuid() != 0:
+            # RLIMIT_NPROC counts every process of the user: leave room for the ones already there.
+            uid = os.getuid()
+            nproc = SANDBOX_PROCESSES + sum(1 for d in os.listdir("/proc") if d.isdigit() and _owner(d) == uid)
+
+        def apply():
+            if cpu_seconds:
+                _cpu_limit(cpu_seconds)()
+            resource.setrlimit(resource.RLIMIT_FSIZE, (SANDBOX_FILE_BYTES, SANDBOX_FILE_BYTES))
+            if cgroup:
+                with open(os.path.join(cgroup, "cgroup.procs"), "w") as f:
+                    f.write(str(os.getpid()))
+            elif nproc:
+                resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+        return apply
+
+    def close(self):
+        if self.cgroup:
+            try:
+                os.rmdir(self.cgroup)
+            except OSError:
+                pass
+
+
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def become_subreaper():
+    """Makes this process the one orphans of its descendants are given to (Linux
+    prctl), so that kill_descendants() finds a child that left its process group
+    with setsid() and whose parent died. True if that worked."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _children():
+    """{parent pid: [child pids]} of every process now."""
+    tree = collections.defaultdict(list)
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+        tree[ppid].append(int(pid))
+    return tree
+
+
+def kill_descendants():
+    """Kills every descendant of this process (with become_subreaper(), the
+    orphans too) and reaps them: what the fallback without a sandbox does when
+    ci/grade ends. Returns how many it killed."""
+    killed = 0
+    for _ in range(20):            # a few passes: a process may fork while the last pass ran
+        tree, found, todo = _children(), [], [os.getpid()]
+        while todo:
+            for child in tree.get(todo.pop(), []):
+                found.append(child)
+                todo.append(child)
+        if not found:
+            break
+        for pid in found:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                killed += 1
+            except OSError:
+                pass
+        while True:
+            try:
+                if os.waitpid(-1, os.WNOHANG) == (0, 0):
+                    break
+            except ChildProcessError:
+                break
+        time.sleep(0.05)
+    return killed
+
+
+def _owner(pid):
+    try:
+        return os.stat(f"/proc/{pid}").st_uid
+    except OSError:
+        return None
+
+
+def probe_bwrap():
+    """(True, '') when bubblewrap can make its namespaces here, else (False, why)."""
+    try:
+        r = subprocess.run(["bwrap", "--unshare-all", "--ro-bind", "/", "/", "true"],
+                           capture_output=True, text=True, timeout=60)
+    except FileNotFoundError:
+        return False, "bubblewrap (bwrap) is not installed (Debian package bubblewrap; ci/install-deps)"
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return False, f"bwrap does not run: {e}"
+    if r.returncode != 0:
+        return False, "bwrap cannot make user namespaces here: " + clean(r.stderr or f"status {r.returncode}", 200)
+    return True, ""
+
+
+def make_pids_cgroup(limit):
+    """A new pids cgroup allowing `limit` processes, or None when none can be made."""
+    for base in PIDS_CGROUPS:
+        if not os.path.exists(os.path.join(base, "cgroup.procs")):
+            continue
+        if base == "/sys/fs/cgroup":   # cgroup v2: only if the pids controller is there
+            try:
+                with open(os.path.join(base, "cgroup.controllers")) as f:
+                    if "pids" not in f.read().split():
+                        continue
+            except OSError:
+                continue
+        path = os.path.join(base, f"kiln-grade-{os.getpid()}")
+        try:
+            os.makedirs(path, exist_ok=True)
+            with open(os.path.join(path, "pids.max"), "w") as f:
+                f.write(str(limit))
+            return path
+        except OSError:
+            try:
+                os.rmdir(path)
+            except OSError:
+                pass
+    return None
+
+
+def run_bounded(cmd, timeout, on_line, limit, cwd=None, env=None, stderr=None, cpu_seconds=None,
+                sandbox=None):
     """Runs `cmd` in a new process group, feeding each line of its output (stderr
     too unless `stderr` is a file) to `on_line`. Stops it, and everything it
     started, after `timeout` seconds or `limit` bytes; never blocks longer.
     With `cpu_seconds`, the program itself is also stopped (SIGXCPU) once it
     has used that much CPU time: a bound a loaded machine does not change, so
-    callers make `timeout` a generous wall-clock backstop behind it.
+    callers make `timeout` a generous wall-clock backstop behind it. With a
+    `sandbox` (a Sandbox), `cmd` runs inside it, under its limits.
     Raises SystemExit(1) once kill_all_groups() has been called."""
     started = time.monotonic()
     with _live_lock:
         if _stopping.is_set():
             raise SystemExit(1)
+        if sandbox is not None:
+            cmd, preexec = sandbox.wrap(cmd, cwd), sandbox.preexec(cpu_seconds)
+        else:
+            preexec = _cpu_limit(cpu_seconds) if cpu_seconds else None
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE,
                                 stderr=stderr if stderr is not None else subprocess.STDOUT,
-                                start_new_session=True,
-                                preexec_fn=_cpu_limit(cpu_seconds) if cpu_seconds else None)
+                                start_new_session=True, preexec_fn=preexec)
         _live_groups.add(proc.pid)
     state = {"bytes": 0, "overflow": False}
 
@@ -291,7 +507,10 @@ def run_bounded(cmd, timeout, on_line, limit, cwd=None, env=None, stderr=None, c
     kill_group(proc.pid)              # leftovers (an emulator, a forked child) too
     proc.wait()
     reader.join(timeout=5)
-    proc.stdout.close()
+    if not reader.is_alive():
+        proc.stdout.close()
+    # else a process outside the group (only without the sandbox: a setsid() child)
+    # still holds the pipe; closing it would wait for that process, so it is left open.
     with _live_lock:
         _live_groups.discard(proc.pid)
     if how == "exited" and state["overflow"]:

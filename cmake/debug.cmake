@@ -25,7 +25,7 @@ set_tests_properties(bochs.debug-session PROPERTIES RESOURCE_LOCK bochs TIMEOUT 
 # The GDB walkthrough: QEMU halted on a free port, gdb -batch with ci/kiln.gdb.
 add_test(NAME qemu.gdb-session
   COMMAND ${CMAKE_SOURCE_DIR}/tests/emu/gdb_session.py ${CMAKE_BINARY_DIR})
-set_tests_properties(qemu.gdb-session PROPERTIES TIMEOUT 120)
+set_tests_properties(qemu.gdb-session PROPERTIES TIMEOUT 600)
 
 # break= prints a line per enabled stage (the xchg is a no-op in QEMU) and
 # warns about a name that is not a stage.

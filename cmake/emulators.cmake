@@ -70,7 +70,7 @@ kiln_boot_test(bochs.crash-triple-fault
   EXPECT "ci/boot: FAIL: the machine reset \\(triple fault")
 kiln_boot_test(qemu.crash-hang
   ARGS --emulator qemu --cmdline "crash=hang" --timeout 5
-  EXPECT "ci/boot: FAIL: timeout after 5 s")
+  EXPECT "ci/boot: FAIL: timeout after 20 s with the guest idle")
 # A kernel stack overflow hits the guard page: a named double-fault panic, not a reset.
 kiln_boot_test(qemu.crash-stack-overflow
   ARGS --emulator qemu --cmdline "crash=stack-overflow"

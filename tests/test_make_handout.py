@@ -171,21 +171,25 @@ class HandoutTool(TreeTest):
                 int z = y + 1;
                 /* TODO(lab 2): square z */
                 return -2;
+                /* END TODO(lab 2) */
             }
 
             /* TODO(lab 3): a helper only lab 3 needs */
+            /* END TODO(lab 3) */
             """))
         self.assertEqual(read(self.out, "asm/good.asm"), textwrap.dedent("""\
             global answer
             answer:
                 ; TODO(lab 2): put 42 in eax
                 xor eax, eax
+                ; END TODO(lab 2)
                 ret
             """))
 
     def test_lab_1_handout_stubs_every_lab(self):
         text = self.handout(1)
-        self.assertIn("    /* TODO(lab 1): double x */\n    (void)x;\n    return -1;\n}", text)
+        self.assertIn("    /* TODO(lab 1): double x */\n    (void)x;\n    return -1;\n"
+                      "    /* END TODO(lab 1) */\n}", text)
         self.assertNotIn("LAB ", text)
         self.assertNotIn("2 * x", text)
 
@@ -195,6 +199,29 @@ class HandoutTool(TreeTest):
         self.assertIn("z = z * z;", text)
         self.assertNotIn("static int helper", text)
         self.assertNotIn("LAB ", text)
+
+    def test_solved_handout_holds_the_solution_between_the_todo_lines(self):
+        r = self.run_tool("--lab", "2", "--out", self.out, "--solved")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        text = read(self.out, "src/good.c")
+        self.assertIn("    /* TODO(lab 2): square z */\n    z = z * z;\n    return z;\n"
+                      "    /* END TODO(lab 2) */\n", text)
+        self.assertIn("/* TODO(lab 3): a helper only lab 3 needs */\n/* END TODO(lab 3) */", text)
+
+    def test_student_regions_are_found_between_todo_and_end_todo(self):
+        lines = ["a\n", "  /* TODO(lab 2): one */\n", "x\n", "  /* END TODO(lab 2) */\n",
+                 "// TODO(lab 3): other lab\n", "// END TODO(lab 3)\n",
+                 "  /* TODO(lab 2): two */\n", "/* TODO(lab 2): again */\n", "y\n", "z\n",
+                 "  /* END TODO(lab 2) */\n"]
+        regions, problems = make_handout.student_regions(lines, 2)
+        self.assertEqual([(r.description, r.first, r.last) for r in regions], [("one", 1, 3), ("two", 6, 10)])
+        self.assertEqual(problems, [(8, "TODO(lab 2) inside the region opened at line 7 "
+                                        "(a region ends at END TODO(lab 2))")])
+        self.assertEqual(make_handout.fill_regions(lines, regions, [["X\n"], None]),
+                         lines[:2] + ["X\n"] + lines[3:])
+        _, problems = make_handout.student_regions(["/* END TODO(lab 2) */\n", "/* TODO(lab 2): a */\n"], 2)
+        self.assertEqual(problems, [(1, "END TODO(lab 2) without a TODO(lab 2) line before it"),
+                                    (2, "TODO(lab 2) has no END TODO(lab 2) after it")])
 
     def test_copies_the_tree_without_instructor_files_or_builds(self):
         self.assertEqual(self.handout(2, "docs/labs/README.md"), "how the labs work\n")
@@ -369,14 +396,17 @@ class CScanInHandouts(TreeTest):
         # pick: p and which were read only in the region; bias is still read by the kept line.
         self.assertIn("    /* TODO(lab 1): the chosen member, plus base */\n"
                       "    (void)p; (void)which;\n"
-                      "    return -1;\n}", text)
+                      "    return -1;\n"
+                      "    /* END TODO(lab 1) */\n}", text)
         self.assertNotIn("(void)bias", text)
         # sum: one line, after the function's first TODO; a still reads a (the stub uses it).
         self.assertIn("    /* TODO(lab 2): scale both members and add them */\n"
                       "    (void)p; (void)scale;\n"
                       "    return a;\n"
+                      "    /* END TODO(lab 2) */\n"
                       "    /* TODO(lab 2): and the bias */\n"
-                      "    return 0;\n}", text)
+                      "    return 0;\n"
+                      "    /* END TODO(lab 2) */\n}", text)
 
     def test_member_names_do_not_count_as_reading_a_parameter(self):
         # p->a and p->b would keep a parameter called a or b alive if members counted.

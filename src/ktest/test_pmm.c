@@ -6,6 +6,11 @@
  * frame handed out is RAM that can be written and read back, nothing withheld
  * at boot (kernel, boot information, modules, first MiB) is ever handed out,
  * and giving everything back returns the counts to where they started.
+ *
+ * The tests that take every frame check each of the first TOUCH_ALL_FRAMES
+ * (256 MiB) one by one; above that they take the rest in runs and check one
+ * frame in SAMPLE_STRIDE, so that a machine with gigabytes is tested in about
+ * the time 256 MiB takes, without the emulator touching (and keeping) all its RAM.
  */
 #include <stdint.h>
 
@@ -24,8 +29,15 @@
 struct held_frame {
     uint64_t mark;
     uint64_t self;
-    uint64_t next; /* the frames a test holds form a list, like the free list */
+    uint64_t next;  /* the frames a test holds form a list, like the free list */
+    uint64_t pages; /* 1, or a run of frames taken at once (its sampled frames: 0) */
 };
+
+#define TOUCH_ALL_FRAMES 65536u /* 256 MiB of frames taken and checked one by one */
+/* Above that, one frame in SAMPLE_STRIDE (128 MiB): QEMU backs guest RAM with
+ * 2 MiB host pages, so a denser sample would make all of it resident. */
+#define SAMPLE_STRIDE 32768u
+#define LARGEST_RUN (1ull << 18) /* 1 GiB: the first size tried when taking runs */
 
 static struct held_frame *frame_ptr(uint64_t frame)
 {
@@ -50,9 +62,10 @@ static bool withheld(uint64_t frame)
 }
 
 struct drain {
-    uint64_t list; /* held frames, newest first */
+    uint64_t list; /* held frames and runs, newest first */
     uint64_t count;
     uint64_t lowest, highest;
+    uint64_t sampled; /* frames taken in runs, of which one in SAMPLE_STRIDE is checked */
 };
 
 static void give_back(struct drain *d);
@@ -72,24 +85,60 @@ static const char *frame_problem(uint64_t f)
     return 0;
 }
 
-/* Take every free frame, checking each one as it comes. On a bad frame,
- * give everything back first so the following tests still have memory. */
+/* Check frame f and mark it held; on a bad frame give everything back first
+ * (so the following tests still have memory) and fail. */
+static void check_and_mark(struct drain *d, uint64_t f, uint64_t next, uint64_t pages)
+{
+    const char *problem = frame_problem(f);
+    if (problem) {
+        give_back(d);
+        ktest_fail(__FILE__, __LINE__, "frame %#llx %s", (unsigned long long)f, problem);
+    }
+    *frame_ptr(f) = (struct held_frame){HELD_MARK, f, next, pages};
+}
+
+static void hold(struct drain *d, uint64_t base, uint64_t pages)
+{
+    check_and_mark(d, base, d->list, pages);
+    d->list = base;
+    d->count += pages;
+    uint64_t last = base + (pages - 1) * PAGE_SIZE;
+    d->lowest = base < d->lowest ? base : d->lowest;
+    d->highest = last > d->highest ? last : d->highest;
+}
+
+/* Take every free frame: the first TOUCH_ALL_FRAMES one at a time, each
+ * checked; the rest in runs as long as the PMM has, one frame in
+ * SAMPLE_STRIDE of each checked (and marked, so a frame handed out twice shows). */
 static void drain_all(struct drain *d)
 {
-    *d = (struct drain){PMM_NO_FRAME.addr, 0, UINT64_MAX, 0};
-    for (uint64_t f; (f = pmm_alloc_page(&kernel_pmm).addr) != PMM_NO_FRAME.addr;) {
-        const char *problem = frame_problem(f);
-        if (problem) {
-            give_back(d);
-            ktest_fail(__FILE__, __LINE__, "frame %#llx %s", (unsigned long long)f, problem);
+    *d = (struct drain){PMM_NO_FRAME.addr, 0, UINT64_MAX, 0, 0};
+    for (uint64_t f; d->count < TOUCH_ALL_FRAMES &&
+                     (f = pmm_alloc_page(&kernel_pmm).addr) != PMM_NO_FRAME.addr;)
+        hold(d, f, 1);
+    for (uint64_t n = LARGEST_RUN; n > 0;) {
+        uint64_t base = pmm_alloc_pages(&kernel_pmm, n, 0).addr;
+        if (base == PMM_NO_FRAME.addr) {
+            n /= 2;
+            continue;
         }
-        struct held_frame *h = frame_ptr(f);
-        *h = (struct held_frame){HELD_MARK, f, d->list};
-        d->list = f;
-        d->count++;
-        d->lowest = f < d->lowest ? f : d->lowest;
-        d->highest = f > d->highest ? f : d->highest;
+        for (uint64_t i = SAMPLE_STRIDE; i < n; i += SAMPLE_STRIDE)
+            check_and_mark(d, base + i * PAGE_SIZE, 0, 0);
+        hold(d, base, n);
+        d->sampled += n;
     }
+    if (d->sampled)
+        ktest_diag("%llu frames checked one by one, then 1 in %u of %llu taken in runs",
+                   (unsigned long long)(d->count - d->sampled), SAMPLE_STRIDE,
+                   (unsigned long long)d->sampled);
+}
+
+/* The frames of a held entry that were checked and marked: its first, and
+ * for a run one in SAMPLE_STRIDE. Returns the next after f, or 0 at the end. */
+static uint64_t next_checked(uint64_t base, uint64_t pages, uint64_t f)
+{
+    uint64_t i = (f - base) / PAGE_SIZE + SAMPLE_STRIDE;
+    return i < pages ? base + i * PAGE_SIZE : 0;
 }
 
 /*
@@ -107,10 +156,18 @@ static void give_back(struct drain *d)
         struct held_frame *h = frame_ptr(base);
         uint64_t next = h->next;
         size_t n = 1;
+        if (h->pages > 1) { /* a run taken whole goes back whole */
+            for (uint64_t f = base; f; f = next_checked(base, h->pages, f))
+                frame_ptr(f)->mark = 0;
+            pmm_free_pages(&kernel_pmm, paddr(base), h->pages);
+            d->list = next;
+            continue;
+        }
         h->mark = 0;
         /* A run hands out its last frame first, so the newest-first list
          * climbs upwards through each run: base, base + 1 page, ... */
-        while (singles >= SINGLE_FREES && next == base + n * PAGE_SIZE) {
+        while (singles >= SINGLE_FREES && next == base + n * PAGE_SIZE &&
+               frame_ptr(next)->pages == 1) {
             h = frame_ptr(next);
             next = h->next;
             h->mark = 0;
@@ -197,15 +254,17 @@ KTEST(pmm, write_read_every_frame, "every frame can be written and read back thr
 {
     struct drain d;
     drain_all(&d);
-    /* Fill each frame's last word too, then check both after all are written. */
-    for (uint64_t f = d.list; f != PMM_NO_FRAME.addr; f = frame_ptr(f)->next)
-        *(volatile uint64_t *)phys_to_virt(paddr(f + PAGE_SIZE - 8)) = ~f;
+    /* Fill each checked frame's last word too, then check both after all are written. */
+    for (uint64_t e = d.list; e != PMM_NO_FRAME.addr; e = frame_ptr(e)->next)
+        for (uint64_t f = e; f; f = next_checked(e, frame_ptr(e)->pages, f))
+            *(volatile uint64_t *)phys_to_virt(paddr(f + PAGE_SIZE - 8)) = ~f;
     uint64_t bad = 0;
-    for (uint64_t f = d.list; f != PMM_NO_FRAME.addr; f = frame_ptr(f)->next) {
-        const struct held_frame *h = frame_ptr(f);
-        uint64_t tail = *(volatile uint64_t *)phys_to_virt(paddr(f + PAGE_SIZE - 8));
-        bad += h->mark != HELD_MARK || h->self != f || tail != ~f;
-    }
+    for (uint64_t e = d.list; e != PMM_NO_FRAME.addr; e = frame_ptr(e)->next)
+        for (uint64_t f = e; f; f = next_checked(e, frame_ptr(e)->pages, f)) {
+            const struct held_frame *h = frame_ptr(f);
+            uint64_t tail = *(volatile uint64_t *)phys_to_virt(paddr(f + PAGE_SIZE - 8));
+            bad += h->mark != HELD_MARK || h->self != f || tail != ~f;
+        }
     give_back(&d);
     KT_ASSERT_EQ(0, bad);
 }
@@ -216,8 +275,12 @@ KTEST(pmm, exhaustion_is_not_corruption, "after running out, a freed frame can b
     drain_all(&d);
     KT_ASSERT_EQ(PMM_NO_FRAME.addr, pmm_alloc_page(&kernel_pmm).addr);
     KT_ASSERT_EQ(PMM_NO_FRAME.addr, pmm_alloc_pages(&kernel_pmm, 2, 0).addr);
-    uint64_t one = d.list;
-    d.list = frame_ptr(one)->next;
+    /* A frame held on its own (the runs, when there are any, come first). */
+    uint64_t *link = &d.list;
+    while (frame_ptr(*link)->pages != 1)
+        link = &frame_ptr(*link)->next;
+    uint64_t one = *link;
+    *link = frame_ptr(one)->next;
     frame_ptr(one)->mark = 0;
     pmm_free_page(&kernel_pmm, paddr(one));
     KT_ASSERT_EQ(one, pmm_alloc_page(&kernel_pmm).addr);

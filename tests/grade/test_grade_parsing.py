@@ -275,5 +275,91 @@ class ManifestTests(unittest.TestCase):
         self.assertEqual(sorted(manifest), sorted(labs))
 
 
+class RegionCheckTests(unittest.TestCase):
+    """ci/grade's check of a student region (--submission): what no lab needs."""
+
+    def names(self, text, allow=()):
+        return [name for _, name, _ in grade.region_violations(text, REPO, allow)]
+
+    def test_the_solution_uses_nothing_forbidden(self):
+        mh = grade.load_make_handout()
+        labs = mh.load_labs(REPO)
+        marked = mh.scan_tree(REPO, mh.list_files(REPO, True), labs)
+        found = []
+        for path, (lines, regions) in marked.items():
+            for r in regions:
+                body = "".join(l for l in lines[r.begin:r.end - 1] if mh.parse_marker(l.rstrip("\n")) is None)
+                found += [f"{path}:{r.begin}: {v}" for v in grade.region_violations(body, REPO)]
+        self.assertEqual(found, [], "the instructor's own solution breaks the region rules")
+
+    def test_each_forbidden_thing_is_named_with_its_line(self):
+        text = ("int x = 1;\n"
+                "asm volatile(\"\");\n"
+                "outb(0xf4, 0x10);\n"
+                "exit(0);\n"
+                "kprintf(\"ok 3 - pmm: fake\\n\");\n"
+                "#define A 1\n"
+                "#include \"arch/x86_64/cpu.h\"\n")
+        found = grade.region_violations(text, REPO)
+        self.assertIn((1, "asm", "inline assembly ('asm')"), found)
+        self.assertEqual(sorted({(line, name) for line, name, _ in found}),
+                         [(1, "asm"), (2, "exit-port"), (2, "port-io"), (3, "exit"), (4, "fake-results"),
+                          (5, "preprocessor"), (6, "include")])
+
+    def test_comments_strings_and_allowed_things_pass(self):
+        text = ("/* no asm here, and no exit(0) */ int n = 0; // outb in a comment\n"
+                "panic(\"lab 2: exit code %d\", n);\n"
+                "#include \"lib/string.h\"\n#include <stdint.h>\n#if 1\n#endif\n")
+        self.assertEqual(grade.region_violations(text, REPO), [])
+        self.assertEqual(self.names("exit(1);", allow={"exit"}), [])
+        self.assertEqual(self.names("#include \"../../etc/passwd\"\n"), ["include"])
+        self.assertEqual(self.names("#include \"dev/console.h\"\n"), ["include"])
+        self.assertEqual(self.names("__attribute__((section(\".init_array\"))) int f;"), ["attribute"])
+        self.assertEqual(self.names("puts(\"[       OK ] test_x\");"), ["fake-results"])
+
+
+class TransplantTests(unittest.TestCase):
+    """ci/grade --submission's reading of a submission (no build): what it takes and ignores."""
+
+    def transplant(self, edit, solved=True):
+        import subprocess
+        with tempfile.TemporaryDirectory(prefix="kiln-transplant-test-") as tmp:
+            sub = os.path.join(tmp, "submission")
+            subprocess.run([os.path.join(REPO, "ci", "make-handout"), "--lab", "2", "--out", sub, "--untracked"]
+                           + (["--solved"] if solved else []), check=True, stdout=subprocess.DEVNULL)
+            edit(sub)
+            return grade.prepare_transplant(sub, 2, os.path.join(tmp, "tree"), set())
+
+    def test_a_solved_handout_is_taken_whole_and_nothing_ignored(self):
+        record = self.transplant(lambda sub: None)
+        self.assertEqual(record["regions"], record["regions_expected"])
+        self.assertGreater(record["regions"], 0)
+        self.assertEqual((record["ignored"], record["problems"], record["refused"], record["violations"]),
+                         ([], [], "", []))
+
+    def test_a_symbolic_link_is_not_followed(self):
+        def link(sub):   # to the instructor's own solution, say
+            os.remove(os.path.join(sub, "src/mm/pmm.c"))
+            os.symlink(os.path.join(REPO, "src/mm/pmm.c"), os.path.join(sub, "src/mm/pmm.c"))
+        record = self.transplant(link)
+        self.assertLess(record["regions"], record["regions_expected"])
+        self.assertIn("src/mm/pmm.c: a symbolic link (not followed): its lab 2 regions are not taken "
+                      "(stubs graded)", record["problems"])
+        self.assertFalse(any(r["path"] == "src/mm/pmm.c" for r in record["regions_taken"]))
+
+    def test_a_missing_end_line_keeps_the_stub_of_that_region_only(self):
+        def cut(sub):
+            path = os.path.join(sub, "src/mm/pmm.c")
+            with open(path) as f:
+                text = f.read()
+            with open(path, "w") as f:
+                f.write(text.replace("    /* END TODO(lab 2) */\n", "", 1))
+        record = self.transplant(cut)
+        self.assertTrue(any("TODO(lab 2) inside the region opened at line" in p for p in record["problems"]),
+                        record["problems"])
+        self.assertIn("src/mm/pmm.c: changed outside its lab regions (ignored: only the lab 2 regions are taken)",
+                      record["ignored"])
+
+
 if __name__ == "__main__":
     unittest.main()
