@@ -104,7 +104,10 @@ static void first_own_frame(const char *text, char *where, size_t size)
         char function[128], file[512];
         if (sscanf(line, " #%*u %*s in %127s %511s", function, file) == 2 &&
             starts_with(file, KILN_SOURCE_DIR)) {
-            snprintf(where, size, "%s (%s)", function, file + strlen(KILN_SOURCE_DIR));
+            /* A long path is cut: the function and the start of the path still point there. */
+            if (snprintf(where, size, "%s (%s)", function, file + strlen(KILN_SOURCE_DIR)) >=
+                (int)size)
+                where[size - 1] = '\0';
             return;
         }
         line = strchr(line, '\n');
