@@ -94,6 +94,19 @@ static bool result_line(const char *line, size_t len, const char *tag, const cha
            memcmp(line + tag_len + 1, name, name_len) == 0;
 }
 
+/* "FILE:LINE:COLUMN" (clang's symbolizer) becomes "FILE:LINE" (what gcc's prints). */
+static void drop_column(char *file)
+{
+    char *last = strrchr(file, ':');
+    if (last == NULL || last[1] == '\0' || strspn(last + 1, "0123456789") != strlen(last + 1))
+        return;
+    char *before = last;
+    while (before > file && before[-1] >= '0' && before[-1] <= '9')
+        before--;
+    if (before > file && before < last && before[-1] == ':')
+        *last = '\0';
+}
+
 /* The first frame of a sanitizer's stack trace in kiln's own source, as
  * "FUNCTION (FILE:LINE)" (from "    #3 0x55d1 in new_run /.../src/mm/pmm.c:93"). */
 static void first_own_frame(const char *text, char *where, size_t size)
@@ -104,6 +117,7 @@ static void first_own_frame(const char *text, char *where, size_t size)
         char function[128], file[512];
         if (sscanf(line, " #%*u %*s in %127s %511s", function, file) == 2 &&
             starts_with(file, KILN_SOURCE_DIR)) {
+            drop_column(file);
             /* A long path is cut: the function and the start of the path still point there. */
             if (snprintf(where, size, "%s (%s)", function, file + strlen(KILN_SOURCE_DIR)) >=
                 (int)size)
