@@ -81,3 +81,4 @@ cr2 0x[0-9a-f]+ is in the guard page under the boot stack"
 # The kernel must also build with clang (and its host tests pass under it).
 add_test(NAME build.clang
   COMMAND ${CMAKE_COMMAND} -E env ${CMAKE_SOURCE_DIR}/ci/build-clang)
+set_tests_properties(build.clang PROPERTIES COST 800) # long: started early (labs.cmake says why)

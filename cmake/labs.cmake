@@ -17,7 +17,9 @@ set_tests_properties(handout.tool PROPERTIES TIMEOUT 120)
 #                  ci/labs.json). About 45 s on two cores.
 add_test(NAME handouts.check COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/ci/check-handouts
   --work ${CMAKE_BINARY_DIR}/handouts)
-set_tests_properties(handouts.check PROPERTIES TIMEOUT 900 RESOURCE_LOCK cpu-heavy)
+# COST: CTest starts the costliest tests first, so these long ones overlap the
+# many short ones instead of running alone at the end.
+set_tests_properties(handouts.check PROPERTIES TIMEOUT 900 RESOURCE_LOCK cpu-heavy COST 900)
 
 # docs.commands    tests/test_docs_commands.py: every command of docs/students.md
 #                  and docs/labs/*.md, typed at the top of a fresh handout of its lab
@@ -26,4 +28,4 @@ set_tests_properties(handouts.check PROPERTIES TIMEOUT 900 RESOURCE_LOCK cpu-hea
 #                  only what each lab changes: measured 214 s of CPU time (25 min of wall
 #                  time on two cores at a load average of 20-30; the timeout is a backstop).
 add_test(NAME docs.commands COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_docs_commands.py)
-set_tests_properties(docs.commands PROPERTIES TIMEOUT 3600 RESOURCE_LOCK cpu-heavy)
+set_tests_properties(docs.commands PROPERTIES TIMEOUT 3600 RESOURCE_LOCK cpu-heavy COST 1000)
