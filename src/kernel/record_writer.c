@@ -369,14 +369,20 @@ struct block_ctx {
     unsigned arena;
 };
 
+/* The fields every block record starts with: its heap, arena and address. */
+static void block_record_start(struct record *r, const struct block_ctx *c, uintptr_t addr)
+{
+    record_start(r, "block");
+    record_str(r, "heap", c->name);
+    record_u64(r, "arena", c->arena);
+    record_hex(r, "addr", addr);
+}
+
 static void buddy_block(uintptr_t addr, unsigned order, bool used, void *ctx)
 {
     struct block_ctx *c = ctx;
     struct record r;
-    record_start(&r, "block");
-    record_str(&r, "heap", c->name);
-    record_u64(&r, "arena", c->arena);
-    record_hex(&r, "addr", addr);
+    block_record_start(&r, c, addr);
     record_u64(&r, "order", order);
     record_u64(&r, "size", BUDDY_BLOCK_BYTES(order));
     record_bool(&r, "used", used);
@@ -404,10 +410,7 @@ static void list_block(uintptr_t addr, size_t size, bool free, void *ctx)
 {
     struct block_ctx *c = ctx;
     struct record r;
-    record_start(&r, "block");
-    record_str(&r, "heap", c->name);
-    record_u64(&r, "arena", c->arena);
-    record_hex(&r, "addr", addr);
+    block_record_start(&r, c, addr);
     record_u64(&r, "size", size);
     record_bool(&r, "used", !free);
     record_emit(&r, c->s);
