@@ -297,7 +297,9 @@ static unsigned squeezed_count;
 
 static void squeeze(uint64_t leave)
 {
-    size_t chunk = 1u << 15;
+    /* Start big (64 GiB of frames) and halve when no run is that long: 64 chunks then take
+     * any RAM size down to `leave` (at 16 GiB, 32768-frame chunks left 8 GiB free). */
+    size_t chunk = (size_t)1 << 24;
     squeezed_count = 0;
     while (squeezed_count < SQUEEZE_CHUNKS && chunk > 0) {
         uint64_t now = free_frames();
