@@ -389,13 +389,20 @@ static void buddy_block(uintptr_t addr, unsigned order, bool used, void *ctx)
     record_emit(&r, c->s);
 }
 
+/* The fields every arena record starts with: its heap, its index and its allocator. */
+static void arena_record_start(struct record *r, const char *name, unsigned arena,
+                               const char *backend)
+{
+    record_start(r, "arena");
+    record_str(r, "heap", name);
+    record_u64(r, "arena", arena);
+    record_str(r, "backend", backend);
+}
+
 void records_buddy(struct record_sink *s, const char *name, unsigned arena, const struct buddy *b)
 {
     struct record r;
-    record_start(&r, "arena");
-    record_str(&r, "heap", name);
-    record_u64(&r, "arena", arena);
-    record_str(&r, "backend", "buddy");
+    arena_record_start(&r, name, arena, "buddy");
     record_hex(&r, "base", b->base);
     record_u64(&r, "size", b->size);
     record_u64(&r, "top_order", b->top_order);
@@ -420,10 +427,7 @@ void records_list_heap(struct record_sink *s, const char *name, unsigned arena,
                        const struct list_heap *l)
 {
     struct record r;
-    record_start(&r, "arena");
-    record_str(&r, "heap", name);
-    record_u64(&r, "arena", arena);
-    record_str(&r, "backend", "list");
+    arena_record_start(&r, name, arena, "list");
     record_hex(&r, "base", l->base);
     record_u64(&r, "size", l->end - l->base);
     record_u64(&r, "header_bytes", LIST_HEADER_SIZE);
